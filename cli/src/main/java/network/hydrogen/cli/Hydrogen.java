@@ -1,0 +1,106 @@
+package network.hydrogen.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code hydrogen} executable: one entry point whose subcommands run every part of the network.
+ *
+ * <p>Exit codes: 0 on success, 2 on bad input (a usage error or an invalid file), 1 on any other
+ * failure. Errors are printed to stderr, one clear line each.
+ */
+@Command(
+    name = "hydrogen",
+    mixinStandardHelpOptions = true,
+    versionProvider = Hydrogen.Version.class,
+    description = "Hydrogen: a decentralized Stable Diffusion task execution network.",
+    subcommands = {TaskCommand.class, CommandLine.HelpCommand.class})
+public final class Hydrogen implements Runnable {
+
+  /** Exit code for bad input: a usage error or an invalid file. */
+  public static final int EXIT_BAD_INPUT = 2;
+
+  /** Exit code for any other failure. */
+  public static final int EXIT_FAILURE = 1;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log debug messages to stderr.",
+      scope = CommandLine.ScopeType.INHERIT)
+  void verbose(boolean verbose) {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    root.setLevel(verbose ? Level.DEBUG : Level.WARN);
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a subcommand");
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  /** Runs the command line and returns its exit code; the tests call this. */
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    CommandLine commandLine = new CommandLine(new Hydrogen());
+    commandLine.setOut(out);
+    commandLine.setErr(err);
+    commandLine.setParameterExceptionHandler(
+        (exception, arguments) -> {
+          CommandLine failed = exception.getCommandLine();
+          failed.getErr().println("hydrogen: " + exception.getMessage());
+          failed
+              .getErr()
+              .println("Run '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.");
+          return EXIT_BAD_INPUT;
+        });
+    commandLine.setExecutionExceptionHandler(
+        (exception, failed, parseResult) -> {
+          if (exception instanceof BadInputException) {
+            failed.getErr().println("hydrogen: " + exception.getMessage());
+            return EXIT_BAD_INPUT;
+          }
+          LoggerFactory.getLogger(Hydrogen.class).debug("Command failed", exception);
+          failed.getErr().println("hydrogen: " + oneLine(exception));
+          return EXIT_FAILURE;
+        });
+    return commandLine.execute(args);
+  }
+
+  private static String oneLine(Throwable exception) {
+    String message = exception.getMessage();
+    if (message == null || message.isBlank()) {
+      message = exception.getClass().getSimpleName();
+    }
+    return message.replaceAll("\\s*\\R\\s*", " ");
+  }
+
+  /** Reads the version that the build wrote into the jar. */
+  static final class Version implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Properties properties = new Properties();
+      try (InputStream in = Hydrogen.class.getResourceAsStream("/hydrogen-version.properties")) {
+        if (in != null) {
+          properties.load(in);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new String[] {"hydrogen " + properties.getProperty("version", "unknown")};
+    }
+  }
+}

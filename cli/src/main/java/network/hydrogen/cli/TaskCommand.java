@@ -1,0 +1,11 @@
+package network.hydrogen.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code hydrogen task}: validate, hash, canonicalize and describe task definitions. */
+@Command(
+    name = "task",
+    mixinStandardHelpOptions = true,
+    description = "Work with Stable Diffusion task definitions (JSON).",
+    subcommands = {})
+final class TaskCommand {}
