@@ -1,0 +1,67 @@
+package network.hydrogen.engine.model;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The weights of one model component (text encoder, UNet, VAE, ...) by their diffusers parameter
+ * names, whatever file layout they came from. Implementations map the bytes lazily.
+ */
+public interface WeightSource {
+
+  /** The parameter names available. */
+  Set<String> names();
+
+  /**
+   * The tensor of that diffusers parameter name.
+   *
+   * @throws ModelFormatException when there is no such tensor, naming the source and the tensor
+   */
+  Tensor tensor(String name) throws IOException;
+
+  /** What this source reads from, for error messages (a file path, usually). */
+  String describe();
+
+  /** The union of one or more safetensors files (a sharded or single weights file). */
+  static WeightSource of(List<SafeTensorsFile> files) {
+    Map<String, SafeTensorsFile> byName = new LinkedHashMap<>();
+    for (SafeTensorsFile file : files) {
+      for (String name : file.names()) {
+        SafeTensorsFile previous = byName.putIfAbsent(name, file);
+        if (previous != null) {
+          throw new ModelFormatException(
+              file.path(), "repeats tensor " + name + " already in " + previous.path());
+        }
+      }
+    }
+    Set<String> names = Collections.unmodifiableSet(byName.keySet());
+    String description =
+        files.size() == 1
+            ? files.getFirst().path().toString()
+            : files.stream().map(f -> f.path().toString()).toList().toString();
+    return new WeightSource() {
+      @Override
+      public Set<String> names() {
+        return names;
+      }
+
+      @Override
+      public Tensor tensor(String name) throws IOException {
+        SafeTensorsFile file = byName.get(name);
+        if (file == null) {
+          throw new ModelFormatException(description + " has no tensor " + name);
+        }
+        return file.tensor(name);
+      }
+
+      @Override
+      public String describe() {
+        return description;
+      }
+    };
+  }
+}
