@@ -39,3 +39,11 @@ hydrogen_find_jdk() {
 }
 
 hydrogen_find_jdk
+
+# Maven 3.9 still calls sun.misc.Unsafe; JDK 24+ warns about it on every build.
+if [ "$(hydrogen_jdk_major "$JAVA_HOME")" -ge 24 ] 2>/dev/null; then
+  case "${MAVEN_OPTS-}" in
+    *sun-misc-unsafe-memory-access*) ;;
+    *) MAVEN_OPTS="${MAVEN_OPTS-} --sun-misc-unsafe-memory-access=allow"; export MAVEN_OPTS ;;
+  esac
+fi
