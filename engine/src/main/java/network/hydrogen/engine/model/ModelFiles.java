@@ -63,6 +63,17 @@ public final class ModelFiles {
     return fromCheckpoint(checkpoint, family, new FolderConfigs(configFolder));
   }
 
+  /**
+   * The standard tokenizer of a family (the CLIP BPE files shared by SD 1.x and 2.x, unpacked from
+   * the class path into a temporary folder, with the family's padding token).
+   */
+  public static TokenizerFiles standardTokenizer(ModelFamily family) throws IOException {
+    if (family.standardConfigs() == null) {
+      throw new IllegalArgumentException(family + " is recognised but not yet supported");
+    }
+    return new StandardConfigs(family).tokenizer();
+  }
+
   private static void requireSupported(ModelFamily family, Path path) {
     if (family == ModelFamily.SDXL) {
       throw new ModelFormatException(
