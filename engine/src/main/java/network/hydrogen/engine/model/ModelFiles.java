@@ -5,14 +5,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
@@ -42,12 +40,51 @@ public final class ModelFiles {
    */
   public static StableDiffusionModel open(Path path) throws IOException {
     if (Files.isDirectory(path)) {
-      return openFolder(path);
+      return openFolder(path, null);
     }
     SafeTensorsFile checkpoint = openCheckpoint(path);
     ModelFamily family = ModelFamily.detect(checkpoint);
     requireSupported(family, path);
     return fromCheckpoint(checkpoint, family, new StandardConfigs(family));
+  }
+
+  /**
+   * Opens a diffusers folder preferring the weights variant {@code variant} (such as {@code fp16}:
+   * {@code diffusion_pytorch_model.fp16.safetensors}) and taking the full-precision files of the
+   * components that lack it.
+   */
+  public static StableDiffusionModel openFolder(Path folder, String variant) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      throw new ModelFormatException(folder, "is not a folder");
+    }
+    Configs configs = readConfigs(new FolderConfigs(folder));
+    WeightSource textEncoder = folderWeights(folder.resolve("text_encoder"), variant);
+    WeightSource unet = folderWeights(folder.resolve("unet"), variant);
+    WeightSource vae = folderWeights(folder.resolve("vae"), variant);
+    requireParameters(
+        textEncoder,
+        ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
+    requireParameters(unet, ParameterLayout.unet(configs.unet()));
+    requireParameters(vae, ParameterLayout.vae(configs.vae()));
+    return model(folder, familyOf(configs.textEncoder()), configs, textEncoder, unet, vae);
+  }
+
+  private static StableDiffusionModel model(
+      Path source,
+      ModelFamily family,
+      Configs configs,
+      WeightSource textEncoder,
+      WeightSource unet,
+      WeightSource vae) {
+    return new StableDiffusionModel(
+        source,
+        family,
+        configs.modelIndex(),
+        new StableDiffusionModel.Component<>(configs.textEncoder(), textEncoder),
+        new StableDiffusionModel.Component<>(configs.unet(), unet),
+        new StableDiffusionModel.Component<>(configs.vae(), vae),
+        configs.scheduler(),
+        configs.tokenizer());
   }
 
   /**
@@ -214,37 +251,21 @@ public final class ModelFiles {
 
   // ---- diffusers folder ----
 
-  private static StableDiffusionModel openFolder(Path folder) throws IOException {
-    Configs configs = readConfigs(new FolderConfigs(folder));
-    WeightSource textEncoder = folderWeights(folder.resolve("text_encoder"));
-    WeightSource unet = folderWeights(folder.resolve("unet"));
-    WeightSource vae = folderWeights(folder.resolve("vae"));
-    requireParameters(
-        textEncoder,
-        ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
-    requireParameters(unet, ParameterLayout.unet(configs.unet()));
-    requireParameters(vae, ParameterLayout.vae(configs.vae()));
-    return new StableDiffusionModel(
-        folder,
-        familyOf(configs.textEncoder()),
-        configs.modelIndex(),
-        new StableDiffusionModel.Component<>(configs.textEncoder(), textEncoder),
-        new StableDiffusionModel.Component<>(configs.unet(), unet),
-        new StableDiffusionModel.Component<>(configs.vae(), vae),
-        configs.scheduler(),
-        configs.tokenizer());
-  }
-
   /**
    * The weights of one diffusers component folder: {@code diffusion_pytorch_model} or {@code
-   * model}, as one {@code .safetensors} file or sharded with a {@code .safetensors.index.json}; the
-   * full-precision file is preferred, the {@code fp16} variant taken when it is the only one.
+   * model}, as one {@code .safetensors} file or sharded with a {@code .safetensors.index.json}.
+   * Without a requested variant the full-precision file is preferred and the {@code fp16} variant
+   * taken when it is the only one; with one, that variant is preferred.
    */
-  static WeightSource folderWeights(Path dir) throws IOException {
+  static WeightSource folderWeights(Path dir, String requested) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new ModelFormatException(dir, "is missing (a diffusers model needs this component)");
     }
-    for (String variant : List.of("", ".fp16")) {
+    List<String> variants =
+        requested == null || requested.isEmpty()
+            ? List.of("", ".fp16")
+            : List.of("." + requested, "");
+    for (String variant : variants) {
       for (String base : List.of("diffusion_pytorch_model", "model")) {
         Path single = dir.resolve(base + variant + ".safetensors");
         if (Files.isRegularFile(single)) {
@@ -273,32 +294,27 @@ public final class ModelFiles {
     if (map == null || !map.isObject()) {
       throw new ModelFormatException(index, "has no \"weight_map\" object");
     }
-    Set<String> names = new LinkedHashSet<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-      names.add(it.next().getValue().asText());
-    }
-    List<SafeTensorsFile> files = new ArrayList<>();
-    for (String name : names) {
-      Path shard = index.resolveSibling(name);
-      if (!shard.normalize().startsWith(index.getParent().normalize())) {
-        throw new ModelFormatException(index, "names a shard outside its folder: " + name);
-      }
-      if (!Files.isRegularFile(shard)) {
-        throw new ModelFormatException(shard, "is missing (listed in " + index + ")");
-      }
-      files.add(SafeTensorsFile.open(shard));
-    }
+    Map<String, SafeTensorsFile> files = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> entry = it.next();
-      Path shard = index.resolveSibling(entry.getValue().asText());
-      SafeTensorsFile file =
-          files.stream().filter(f -> f.path().equals(shard)).findFirst().orElseThrow();
-      if (!file.contains(entry.getKey())) {
+      String name = entry.getValue().asText();
+      if (!files.containsKey(name)) {
+        Path shard = index.resolveSibling(name);
+        if (!shard.normalize().startsWith(index.getParent().normalize())) {
+          throw new ModelFormatException(index, "names a shard outside its folder: " + name);
+        }
+        if (!Files.isRegularFile(shard)) {
+          throw new ModelFormatException(shard, "is missing (listed in " + index + ")");
+        }
+        files.put(name, SafeTensorsFile.open(shard));
+      }
+      if (!files.get(name).contains(entry.getKey())) {
         throw new ModelFormatException(
-            shard, "has no tensor " + entry.getKey() + " (listed for it in " + index + ")");
+            files.get(name).path(),
+            "has no tensor " + entry.getKey() + " (listed for it in " + index + ")");
       }
     }
-    return files;
+    return List.copyOf(files.values());
   }
 
   /** Checks that {@code weights} hold every parameter with the shape the config requires. */
@@ -393,14 +409,6 @@ public final class ModelFiles {
     CheckpointWeights vae =
         CheckpointWeights.resolve(
             checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
-    return new StableDiffusionModel(
-        checkpoint.path(),
-        family,
-        configs.modelIndex(),
-        new StableDiffusionModel.Component<>(configs.textEncoder(), textEncoder),
-        new StableDiffusionModel.Component<>(configs.unet(), unet),
-        new StableDiffusionModel.Component<>(configs.vae(), vae),
-        configs.scheduler(),
-        configs.tokenizer());
+    return model(checkpoint.path(), family, configs, textEncoder, unet, vae);
   }
 }

@@ -390,6 +390,17 @@ class Sd2CheckpointTest {
     WeightsAssert.sameTensors(source(unet), model.unet().weights());
     WeightsAssert.sameTensors(source(vae), model.vae().weights());
 
+    assertThat(model.textEncoder().weights().describe()).endsWith("model.fp16.safetensors");
+
+    SafeTensorsWriter full = new SafeTensorsWriter();
+    ParameterLayout.textEncoderShapes(clipConfig).forEach((n, s) -> full.add(randomTensor(n, s)));
+    full.write(folder.resolve("text_encoder/model.safetensors"));
+    assertThat(ModelFiles.open(folder).textEncoder().weights().describe())
+        .isEqualTo(folder.resolve("text_encoder/model.safetensors").toString());
+    StableDiffusionModel fp16 = ModelFiles.openFolder(folder, "fp16");
+    WeightsAssert.sameTensors(source(textEncoder), fp16.textEncoder().weights());
+    WeightsAssert.sameTensors(source(vae), fp16.vae().weights());
+
     Files.delete(folder.resolve("unet/diffusion_pytorch_model-00002-of-00002.safetensors"));
     assertThatThrownBy(() -> ModelFiles.open(folder))
         .hasMessageContaining("diffusion_pytorch_model-00002-of-00002.safetensors is missing");
