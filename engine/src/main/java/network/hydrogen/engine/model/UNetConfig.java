@@ -1,6 +1,7 @@
 package network.hydrogen.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -138,11 +139,11 @@ public record UNetConfig(
         c.integer("norm_num_groups", 32),
         c.number("norm_eps", 1e-5),
         c.integer("cross_attention_dim", 1280),
-        transformerLayers == null ? java.util.Collections.nCopies(levels, 1) : transformerLayers,
+        transformerLayers == null ? Collections.nCopies(levels, 1) : transformerLayers,
         reverseLayers,
         c.optionalInteger("encoder_hid_dim"),
         c.string("encoder_hid_dim_type", null),
-        headDim == null ? java.util.Collections.nCopies(levels, 8) : headDim,
+        headDim == null ? Collections.nCopies(levels, 8) : headDim,
         c.perLevel("num_attention_heads", levels),
         c.bool("dual_cross_attention", false),
         c.bool("use_linear_projection", false),

@@ -3,6 +3,7 @@ package network.hydrogen.engine.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.StreamSupport;
 
 /**
  * The config of a diffusers {@code AutoencoderKL} ({@code vae/config.json}), with the diffusers
@@ -86,9 +87,7 @@ public record VaeConfig(
     if (node == null || !node.isArray()) {
       return null;
     }
-    return java.util.stream.StreamSupport.stream(node.spliterator(), false)
-        .map(JsonNode::asDouble)
-        .toList();
+    return StreamSupport.stream(node.spliterator(), false).map(JsonNode::asDouble).toList();
   }
 
   /** The number of resolution levels (entries of {@code block_out_channels}). */
