@@ -241,7 +241,10 @@ public final class ModelFiles {
             source.json("text_encoder/config.json"), source.describe("text_encoder/config.json")),
         UNetConfig.parse(source.json("unet/config.json"), source.describe("unet/config.json")),
         VaeConfig.parse(source.json("vae/config.json"), source.describe("vae/config.json")),
-        source.json("scheduler/scheduler_config.json"),
+        new ConfigJson(
+                source.json("scheduler/scheduler_config.json"),
+                source.describe("scheduler/scheduler_config.json"))
+            .root(),
         source.tokenizer());
   }
 

@@ -136,6 +136,22 @@ class ModelFilesTest {
   }
 
   @Test
+  void sdxlFolderAndBadSchedulerConfigAreRefusedClearly() throws IOException {
+    Path folder = copyFolder();
+    Files.writeString(folder.resolve("scheduler/scheduler_config.json"), "[1, 2]");
+    assertThatThrownBy(() -> ModelFiles.open(folder))
+        .hasMessage(folder.resolve("scheduler/scheduler_config.json") + " is not a JSON object");
+
+    String index = Files.readString(folder.resolve("model_index.json"));
+    Files.writeString(
+        folder.resolve("model_index.json"),
+        index.replace("\"StableDiffusionPipeline\"", "\"StableDiffusionXLPipeline\""));
+    assertThatThrownBy(() -> ModelFiles.open(folder))
+        .hasMessageContaining(folder.resolve("model_index.json").toString())
+        .hasMessageContaining("SDXL model (StableDiffusionXLPipeline): not yet supported");
+  }
+
+  @Test
   void folderWeightsThatDoNotMatchTheirConfigNameTheTensor() throws IOException {
     Path folder = copyFolder();
     String unet = Files.readString(folder.resolve("unet/config.json"));
