@@ -26,6 +26,20 @@ public interface WeightSource {
   /** What this source reads from, for error messages (a file path, usually). */
   String describe();
 
+  /**
+   * The shape of that parameter; implementations answer from the file header without mapping.
+   *
+   * @throws ModelFormatException when there is no such tensor
+   */
+  default long[] shape(String name) throws IOException {
+    return tensor(name).shape();
+  }
+
+  /** The element type of that parameter; implementations answer without mapping. */
+  default DType dtype(String name) throws IOException {
+    return tensor(name).dtype();
+  }
+
   /** The union of one or more safetensors files (a sharded or single weights file). */
   static WeightSource of(List<SafeTensorsFile> files) {
     Map<String, SafeTensorsFile> byName = new LinkedHashMap<>();
@@ -51,11 +65,25 @@ public interface WeightSource {
 
       @Override
       public Tensor tensor(String name) throws IOException {
+        return fileOf(name).tensor(name);
+      }
+
+      @Override
+      public long[] shape(String name) {
+        return fileOf(name).shape(name);
+      }
+
+      @Override
+      public DType dtype(String name) {
+        return fileOf(name).dtype(name);
+      }
+
+      private SafeTensorsFile fileOf(String name) {
         SafeTensorsFile file = byName.get(name);
         if (file == null) {
           throw new ModelFormatException(description + " has no tensor " + name);
         }
-        return file.tensor(name);
+        return file;
       }
 
       @Override

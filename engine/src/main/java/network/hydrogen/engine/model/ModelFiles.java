@@ -1,0 +1,417 @@
+package network.hydrogen.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * Opens the Stable Diffusion model files users have: a diffusers folder ({@code model_index.json},
+ * per-component {@code config.json} and {@code .safetensors} weights, fp32 or fp16, whole or
+ * sharded) or a single-file {@code .safetensors} checkpoint with the original key names (as shared
+ * on Civitai), whose configs come from a diffusers folder or, for SD 1.x and SD 2.x, from the
+ * embedded standard configs. Weights are memory-mapped, never read onto the heap; PyTorch pickle
+ * files are refused, never unpickled.
+ */
+public final class ModelFiles {
+
+  private static final String STANDARD = "standard/";
+  private static final List<String> PICKLE_SUFFIXES =
+      List.of(".ckpt", ".bin", ".pt", ".pth", ".pkl");
+
+  private ModelFiles() {}
+
+  /**
+   * Opens a diffusers folder (a directory with {@code model_index.json}) or a single-file
+   * checkpoint, whose family (SD 1.x or 2.x) is recognised from its key names and whose configs and
+   * tokenizer are the family's standard ones (SD 1.5; SD 2.1 768 v-prediction).
+   *
+   * @throws ModelFormatException naming the file (and tensor) that is missing, malformed or does
+   *     not match its config
+   */
+  public static StableDiffusionModel open(Path path) throws IOException {
+    if (Files.isDirectory(path)) {
+      return openFolder(path, null);
+    }
+    SafeTensorsFile checkpoint = openCheckpoint(path);
+    ModelFamily family = ModelFamily.detect(checkpoint);
+    requireSupported(family, path);
+    return fromCheckpoint(checkpoint, family, new StandardConfigs(family));
+  }
+
+  /**
+   * Opens a diffusers folder preferring the weights variant {@code variant} (such as {@code fp16}:
+   * {@code diffusion_pytorch_model.fp16.safetensors}) and taking the full-precision files of the
+   * components that lack it.
+   */
+  public static StableDiffusionModel openFolder(Path folder, String variant) throws IOException {
+    if (!Files.isDirectory(folder)) {
+      throw new ModelFormatException(folder, "is not a folder");
+    }
+    Configs configs = readConfigs(new FolderConfigs(folder));
+    WeightSource textEncoder = folderWeights(folder.resolve("text_encoder"), variant);
+    WeightSource unet = folderWeights(folder.resolve("unet"), variant);
+    WeightSource vae = folderWeights(folder.resolve("vae"), variant);
+    requireParameters(
+        textEncoder,
+        ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
+    requireParameters(unet, ParameterLayout.unet(configs.unet()));
+    requireParameters(vae, ParameterLayout.vae(configs.vae()));
+    return model(folder, familyOf(configs.textEncoder()), configs, textEncoder, unet, vae);
+  }
+
+  private static StableDiffusionModel model(
+      Path source,
+      ModelFamily family,
+      Configs configs,
+      WeightSource textEncoder,
+      WeightSource unet,
+      WeightSource vae) {
+    return new StableDiffusionModel(
+        source,
+        family,
+        configs.modelIndex(),
+        new StableDiffusionModel.Component<>(configs.textEncoder(), textEncoder),
+        new StableDiffusionModel.Component<>(configs.unet(), unet),
+        new StableDiffusionModel.Component<>(configs.vae(), vae),
+        configs.scheduler(),
+        configs.tokenizer());
+  }
+
+  /**
+   * Opens a single-file checkpoint with the configs, scheduler and tokenizer of the diffusers
+   * folder {@code configFolder}, as diffusers' {@code from_single_file(config=...)} does; the
+   * folder's own weights are not read.
+   */
+  public static StableDiffusionModel open(Path checkpointFile, Path configFolder)
+      throws IOException {
+    SafeTensorsFile checkpoint = openCheckpoint(checkpointFile);
+    ModelFamily family = ModelFamily.detect(checkpoint);
+    requireSupported(family, checkpointFile);
+    return fromCheckpoint(checkpoint, family, new FolderConfigs(configFolder));
+  }
+
+  /**
+   * The standard tokenizer of a family (the CLIP BPE files shared by SD 1.x and 2.x, unpacked from
+   * the class path into a temporary folder, with the family's padding token).
+   */
+  public static TokenizerFiles standardTokenizer(ModelFamily family) throws IOException {
+    if (family.standardConfigs() == null) {
+      throw new IllegalArgumentException(family + " is recognised but not yet supported");
+    }
+    return new StandardConfigs(family).tokenizer();
+  }
+
+  private static void requireSupported(ModelFamily family, Path path) {
+    if (family == ModelFamily.SDXL) {
+      throw new ModelFormatException(
+          path, "is an SDXL model, which is recognised but not yet supported");
+    }
+  }
+
+  // ---- configs ----
+
+  /** Where the configs, scheduler and tokenizer of a model come from. */
+  private sealed interface ConfigSource {
+    JsonNode json(String relative);
+
+    String describe(String relative);
+
+    TokenizerFiles tokenizer() throws IOException;
+  }
+
+  private record FolderConfigs(Path folder) implements ConfigSource {
+    FolderConfigs {
+      if (!Files.isRegularFile(folder.resolve("model_index.json"))) {
+        throw new ModelFormatException(
+            folder, "is not a diffusers model folder: it has no model_index.json");
+      }
+    }
+
+    @Override
+    public JsonNode json(String relative) {
+      return ConfigJson.read(folder.resolve(relative));
+    }
+
+    @Override
+    public String describe(String relative) {
+      return folder.resolve(relative).toString();
+    }
+
+    @Override
+    public TokenizerFiles tokenizer() {
+      Path dir = folder.resolve("tokenizer");
+      for (String name : List.of("vocab.json", "merges.txt")) {
+        if (!Files.isRegularFile(dir.resolve(name))) {
+          throw new ModelFormatException(dir.resolve(name), "is missing");
+        }
+      }
+      Path config = dir.resolve("tokenizer_config.json");
+      return TokenizerFiles.of(
+          dir.resolve("vocab.json"),
+          dir.resolve("merges.txt"),
+          Files.isRegularFile(config) ? ConfigJson.read(config) : null,
+          config.toString());
+    }
+  }
+
+  private record StandardConfigs(ModelFamily family) implements ConfigSource {
+    @Override
+    public JsonNode json(String relative) {
+      return ConfigJson.resource(STANDARD + family.standardConfigs() + "/" + relative);
+    }
+
+    @Override
+    public String describe(String relative) {
+      return "the standard " + family + " " + relative;
+    }
+
+    @Override
+    public TokenizerFiles tokenizer() throws IOException {
+      Path dir = StandardBpe.directory();
+      return TokenizerFiles.of(
+          dir.resolve("vocab.json"),
+          dir.resolve("merges.txt"),
+          json("tokenizer/tokenizer_config.json"),
+          describe("tokenizer/tokenizer_config.json"));
+    }
+  }
+
+  /** The CLIP BPE files shared by SD 1.x and 2.x, unpacked once from the class path. */
+  private static final class StandardBpe {
+    private static Path directory;
+
+    static synchronized Path directory() throws IOException {
+      if (directory == null) {
+        Path dir = Files.createTempDirectory("hydrogen-clip-bpe");
+        dir.toFile().deleteOnExit();
+        for (String name : List.of("vocab.json", "merges.txt")) {
+          Path target = dir.resolve(name);
+          try (InputStream packed =
+              ModelFiles.class.getResourceAsStream(STANDARD + "clip-bpe/" + name + ".gz")) {
+            if (packed == null) {
+              throw new IllegalStateException("missing resource clip-bpe/" + name + ".gz");
+            }
+            Files.copy(new GZIPInputStream(packed), target);
+          }
+          target.toFile().deleteOnExit();
+        }
+        directory = dir;
+      }
+      return directory;
+    }
+  }
+
+  private record Configs(
+      JsonNode modelIndex,
+      ClipTextConfig textEncoder,
+      UNetConfig unet,
+      VaeConfig vae,
+      JsonNode scheduler,
+      TokenizerFiles tokenizer) {}
+
+  private static Configs readConfigs(ConfigSource source) throws IOException {
+    JsonNode index = source.json("model_index.json");
+    String indexName = source.describe("model_index.json");
+    if (!index.isObject()) {
+      throw new ModelFormatException(indexName + " is not a JSON object");
+    }
+    String pipeline = index.path("_class_name").asText("");
+    if (pipeline.contains("XL") || index.has("text_encoder_2")) {
+      throw new ModelFormatException(
+          indexName + " describes an SDXL model (" + pipeline + "): not yet supported");
+    }
+    for (String component : List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler")) {
+      if (!index.path(component).isArray() || index.path(component).path(1).isNull()) {
+        throw new ModelFormatException(indexName + " lists no " + component + " component");
+      }
+    }
+    return new Configs(
+        index,
+        ClipTextConfig.parse(
+            source.json("text_encoder/config.json"), source.describe("text_encoder/config.json")),
+        UNetConfig.parse(source.json("unet/config.json"), source.describe("unet/config.json")),
+        VaeConfig.parse(source.json("vae/config.json"), source.describe("vae/config.json")),
+        new ConfigJson(
+                source.json("scheduler/scheduler_config.json"),
+                source.describe("scheduler/scheduler_config.json"))
+            .root(),
+        source.tokenizer());
+  }
+
+  private static ModelFamily familyOf(ClipTextConfig textEncoder) {
+    return textEncoder.hiddenAct().equals("gelu") ? ModelFamily.SD2 : ModelFamily.SD1;
+  }
+
+  // ---- diffusers folder ----
+
+  /**
+   * The weights of one diffusers component folder: {@code diffusion_pytorch_model} or {@code
+   * model}, as one {@code .safetensors} file or sharded with a {@code .safetensors.index.json}.
+   * Without a requested variant the full-precision file is preferred and the {@code fp16} variant
+   * taken when it is the only one; with one, that variant is preferred.
+   */
+  static WeightSource folderWeights(Path dir, String requested) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new ModelFormatException(dir, "is missing (a diffusers model needs this component)");
+    }
+    List<String> variants =
+        requested == null || requested.isEmpty()
+            ? List.of("", ".fp16")
+            : List.of("." + requested, "");
+    for (String variant : variants) {
+      for (String base : List.of("diffusion_pytorch_model", "model")) {
+        Path single = dir.resolve(base + variant + ".safetensors");
+        if (Files.isRegularFile(single)) {
+          return WeightSource.of(List.of(SafeTensorsFile.open(single)));
+        }
+        Path index = dir.resolve(base + ".safetensors.index" + variant + ".json");
+        if (Files.isRegularFile(index)) {
+          return WeightSource.of(shards(index));
+        }
+      }
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      List<Path> pickles = files.filter(ModelFiles::hasPickleSuffix).sorted().toList();
+      if (!pickles.isEmpty()) {
+        throw refusePickle(pickles.getFirst());
+      }
+    }
+    throw new ModelFormatException(
+        dir,
+        "has no weights: expected diffusion_pytorch_model.safetensors or model.safetensors"
+            + " (or a .fp16 variant, or a sharded .safetensors.index.json)");
+  }
+
+  private static List<SafeTensorsFile> shards(Path index) throws IOException {
+    JsonNode map = ConfigJson.read(index).get("weight_map");
+    if (map == null || !map.isObject()) {
+      throw new ModelFormatException(index, "has no \"weight_map\" object");
+    }
+    Map<String, SafeTensorsFile> files = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String name = entry.getValue().asText();
+      if (!files.containsKey(name)) {
+        Path shard = index.resolveSibling(name);
+        if (!shard.normalize().startsWith(index.getParent().normalize())) {
+          throw new ModelFormatException(index, "names a shard outside its folder: " + name);
+        }
+        if (!Files.isRegularFile(shard)) {
+          throw new ModelFormatException(shard, "is missing (listed in " + index + ")");
+        }
+        files.put(name, SafeTensorsFile.open(shard));
+      }
+      if (!files.get(name).contains(entry.getKey())) {
+        throw new ModelFormatException(
+            files.get(name).path(),
+            "has no tensor " + entry.getKey() + " (listed for it in " + index + ")");
+      }
+    }
+    return List.copyOf(files.values());
+  }
+
+  /** Checks that {@code weights} hold every parameter with the shape the config requires. */
+  private static void requireParameters(WeightSource weights, List<Parameter> parameters)
+      throws IOException {
+    for (Parameter parameter : parameters) {
+      if (!weights.names().contains(parameter.name())) {
+        throw new ModelFormatException(
+            weights.describe()
+                + " has no tensor "
+                + parameter.name()
+                + " that its config requires (weights and config do not match)");
+      }
+      long[] shape = weights.shape(parameter.name());
+      if (!Arrays.equals(shape, parameter.shape())) {
+        throw new ModelFormatException(
+            weights.describe()
+                + ": tensor "
+                + parameter.name()
+                + " has shape "
+                + Arrays.toString(shape)
+                + " but its config requires "
+                + Arrays.toString(parameter.shape()));
+      }
+      if (!weights.dtype(parameter.name()).isFloat()) {
+        throw new ModelFormatException(
+            weights.describe()
+                + ": tensor "
+                + parameter.name()
+                + " has type "
+                + weights.dtype(parameter.name())
+                + ", not a floating-point type");
+      }
+    }
+  }
+
+  // ---- single file ----
+
+  private static SafeTensorsFile openCheckpoint(Path path) throws IOException {
+    if (!Files.isRegularFile(path)) {
+      throw new ModelFormatException(path, "is missing");
+    }
+    if (hasPickleSuffix(path) || startsLikePickle(path)) {
+      throw refusePickle(path);
+    }
+    return SafeTensorsFile.open(path);
+  }
+
+  private static boolean hasPickleSuffix(Path path) {
+    String name = path.getFileName().toString().toLowerCase(Locale.ROOT);
+    return PICKLE_SUFFIXES.stream().anyMatch(name::endsWith);
+  }
+
+  /** A raw pickle starts with the PROTO opcode 0x80, a PyTorch zip file with "PK\3\4". */
+  private static boolean startsLikePickle(Path path) throws IOException {
+    byte[] head = new byte[4];
+    try (InputStream in = Files.newInputStream(path)) {
+      int read = in.readNBytes(head, 0, 4);
+      return (read >= 1 && (head[0] & 0xff) == 0x80)
+          || (read == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4);
+    }
+  }
+
+  private static ModelFormatException refusePickle(Path path) {
+    return new ModelFormatException(
+        path,
+        "is a PyTorch pickle file (.ckpt/.bin/.pt); Hydrogen never unpickles files, since"
+            + " unpickling can run arbitrary code. Convert it to .safetensors (for example with"
+            + " the safetensors 'convert' tool) and load that.");
+  }
+
+  private static StableDiffusionModel fromCheckpoint(
+      SafeTensorsFile checkpoint, ModelFamily family, ConfigSource configSource)
+      throws IOException {
+    Configs configs = readConfigs(configSource);
+    CheckpointWeights textEncoder =
+        family == ModelFamily.SD2
+            ? CheckpointWeights.resolve(
+                checkpoint,
+                ModelFamily.OPEN_CLIP_PREFIX,
+                "text encoder",
+                ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.OPEN_CLIP))
+            : CheckpointWeights.resolve(
+                checkpoint,
+                ModelFamily.CLIP_PREFIX,
+                "text encoder",
+                ParameterLayout.clip(
+                    configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
+    CheckpointWeights unet =
+        CheckpointWeights.resolve(
+            checkpoint, ModelFamily.UNET_PREFIX, "UNet", ParameterLayout.unet(configs.unet()));
+    CheckpointWeights vae =
+        CheckpointWeights.resolve(
+            checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
+    return model(checkpoint.path(), family, configs, textEncoder, unet, vae);
+  }
+}

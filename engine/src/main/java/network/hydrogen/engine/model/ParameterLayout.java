@@ -1,0 +1,440 @@
+package network.hydrogen.engine.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parameters (diffusers names and shapes) that a config requires, each with its key in the
+ * original LDM/SGM layout, derived from the config's block structure the way diffusers builds its
+ * modules and its single-file converter maps them. Public entry points give the names and shapes;
+ * the random-checkpoint generator and weight checks use them.
+ */
+public final class ParameterLayout {
+
+  private ParameterLayout() {}
+
+  /** The layout of a text encoder's original-format keys. */
+  enum ClipLayout {
+    /** Hugging Face CLIP names (SD 1.x {@code cond_stage_model.transformer.*}). */
+    HUGGING_FACE,
+    /** OpenCLIP names (SD 2.x {@code cond_stage_model.model.*}): fused q/k/v, resblocks. */
+    OPEN_CLIP
+  }
+
+  /** The UNet's parameter names and shapes, in module order. */
+  public static Map<String, long[]> unetShapes(UNetConfig config) {
+    return shapes(unet(config));
+  }
+
+  /** The VAE's parameter names and shapes, in module order. */
+  public static Map<String, long[]> vaeShapes(VaeConfig config) {
+    return shapes(vae(config));
+  }
+
+  /** The text encoder's parameter names and shapes, in module order. */
+  public static Map<String, long[]> textEncoderShapes(ClipTextConfig config) {
+    return shapes(clip(config, ClipLayout.HUGGING_FACE));
+  }
+
+  private static Map<String, long[]> shapes(List<Parameter> parameters) {
+    Map<String, long[]> out = new LinkedHashMap<>();
+    for (Parameter p : parameters) {
+      out.put(p.name(), p.shape().clone());
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  /** Collects parameters with the diffusers and original names of each module. */
+  private static final class Params {
+    final List<Parameter> list = new ArrayList<>();
+
+    void add(String name, Parameter.Origin origin, long... shape) {
+      list.add(new Parameter(name, shape, origin));
+    }
+
+    void same(String name, String original, long... shape) {
+      add(name, new Parameter.Origin.Key(original), shape);
+    }
+
+    void weightAndBias(String name, String original, long[] weightShape) {
+      same(name + ".weight", original + ".weight", weightShape);
+      same(name + ".bias", original + ".bias", weightShape[0]);
+    }
+
+    void linear(String name, String original, long out, long in) {
+      weightAndBias(name, original, new long[] {out, in});
+    }
+
+    void conv(String name, String original, long out, long in, long kernel) {
+      weightAndBias(name, original, new long[] {out, in, kernel, kernel});
+    }
+
+    void norm(String name, String original, long channels) {
+      weightAndBias(name, original, new long[] {channels});
+    }
+  }
+
+  // ---- UNet2DConditionModel ----
+
+  static List<Parameter> unet(UNetConfig c) {
+    checkSupported(c);
+    Params p = new Params();
+    List<Integer> channels = c.blockOutChannels();
+    int levels = c.levels();
+    long first = channels.getFirst();
+    long temb = c.timeEmbedDim();
+
+    p.conv("conv_in", "input_blocks.0.0", first, c.inChannels(), c.convInKernel());
+    p.linear("time_embedding.linear_1", "time_embed.0", temb, first);
+    p.linear("time_embedding.linear_2", "time_embed.2", temb, temb);
+    if (c.timeCondProjDim() != null) {
+      p.add(
+          "time_embedding.cond_proj.weight",
+          new Parameter.Origin.None("the original format has no timestep-condition projection"),
+          first,
+          c.timeCondProjDim());
+    }
+    if ("text_time".equals(c.additionEmbedType())) {
+      p.linear(
+          "add_embedding.linear_1", "label_emb.0.0", temb, c.projectionClassEmbeddingsInputDim());
+      p.linear("add_embedding.linear_2", "label_emb.0.2", temb, temb);
+    }
+
+    int input = 1;
+    long out = first;
+    for (int level = 0; level < levels; level++) {
+      long in = out;
+      out = channels.get(level);
+      boolean attention = c.downBlockTypes().get(level).equals(UNetConfig.CROSS_ATTN_DOWN);
+      for (int layer = 0; layer < c.layersPerBlock(); layer++) {
+        String block = "down_blocks." + level;
+        unetResnet(p, block + ".resnets." + layer, "input_blocks." + input + ".0", in, out, temb);
+        if (attention) {
+          transformer(
+              p,
+              c,
+              block + ".attentions." + layer,
+              "input_blocks." + input + ".1",
+              out,
+              c.transformerLayersPerBlock().get(level));
+        }
+        in = out;
+        input++;
+      }
+      if (level < levels - 1) {
+        p.conv(
+            "down_blocks." + level + ".downsamplers.0.conv",
+            "input_blocks." + input + ".0.op",
+            out,
+            out,
+            3);
+        input++;
+      }
+    }
+
+    long deepest = channels.getLast();
+    unetResnet(p, "mid_block.resnets.0", "middle_block.0", deepest, deepest, temb);
+    transformer(
+        p, c, "mid_block.attentions.0", "middle_block.1", deepest, c.midTransformerLayers());
+    unetResnet(p, "mid_block.resnets.1", "middle_block.2", deepest, deepest, temb);
+
+    int output = 0;
+    long previous = deepest;
+    for (int i = 0; i < levels; i++) {
+      int level = levels - 1 - i;
+      long blockOut = channels.get(level);
+      long skipFromBelow = channels.get(Math.max(level - 1, 0));
+      boolean attention = c.upBlockTypes().get(i).equals(UNetConfig.CROSS_ATTN_UP);
+      String block = "up_blocks." + i;
+      int layers = c.layersPerBlock() + 1;
+      for (int layer = 0; layer < layers; layer++) {
+        long skip = layer == layers - 1 ? skipFromBelow : blockOut;
+        long in = layer == 0 ? previous : blockOut;
+        String original = "output_blocks." + output;
+        unetResnet(p, block + ".resnets." + layer, original + ".0", in + skip, blockOut, temb);
+        if (attention) {
+          transformer(
+              p,
+              c,
+              block + ".attentions." + layer,
+              original + ".1",
+              blockOut,
+              c.upTransformerLayers(i));
+        }
+        if (layer == layers - 1 && i < levels - 1) {
+          p.conv(
+              block + ".upsamplers.0.conv",
+              original + (attention ? ".2" : ".1") + ".conv",
+              blockOut,
+              blockOut,
+              3);
+        }
+        output++;
+      }
+      previous = blockOut;
+    }
+
+    p.norm("conv_norm_out", "out.0", first);
+    p.conv("conv_out", "out.2", c.outChannels(), first, c.convOutKernel());
+    return p.list;
+  }
+
+  private static void checkSupported(UNetConfig c) {
+    for (String type : c.downBlockTypes()) {
+      if (!type.equals(UNetConfig.CROSS_ATTN_DOWN) && !type.equals(UNetConfig.DOWN)) {
+        throw new ModelFormatException("UNet down block type " + type + " is not supported");
+      }
+    }
+    for (String type : c.upBlockTypes()) {
+      if (!type.equals(UNetConfig.CROSS_ATTN_UP) && !type.equals(UNetConfig.UP)) {
+        throw new ModelFormatException("UNet up block type " + type + " is not supported");
+      }
+    }
+    if (!UNetConfig.CROSS_ATTN_MID.equals(c.midBlockType())) {
+      throw new ModelFormatException(
+          "UNet mid block type " + c.midBlockType() + " is not supported");
+    }
+    if (c.classEmbedType() != null || c.numClassEmbeds() != null) {
+      throw new ModelFormatException("UNet class embeddings are not supported");
+    }
+    if (c.additionEmbedType() != null && !c.additionEmbedType().equals("text_time")) {
+      throw new ModelFormatException(
+          "UNet addition_embed_type " + c.additionEmbedType() + " is not supported");
+    }
+    if ("text_time".equals(c.additionEmbedType())
+        && c.projectionClassEmbeddingsInputDim() == null) {
+      throw new ModelFormatException(
+          "UNet addition_embed_type text_time needs projection_class_embeddings_input_dim");
+    }
+    if (c.encoderHidDim() != null || c.dualCrossAttention() || c.onlyCrossAttention()) {
+      throw new ModelFormatException(
+          "UNet encoder_hid_dim, dual_cross_attention and only_cross_attention are not supported");
+    }
+    if (!c.timeEmbeddingType().equals("positional")) {
+      throw new ModelFormatException(
+          "UNet time_embedding_type " + c.timeEmbeddingType() + " is not supported");
+    }
+    if (!c.attentionType().equals("default")) {
+      throw new ModelFormatException(
+          "UNet attention_type " + c.attentionType() + " is not supported");
+    }
+  }
+
+  private static void unetResnet(
+      Params p, String name, String original, long in, long out, long temb) {
+    p.norm(name + ".norm1", original + ".in_layers.0", in);
+    p.conv(name + ".conv1", original + ".in_layers.2", out, in, 3);
+    p.linear(name + ".time_emb_proj", original + ".emb_layers.1", out, temb);
+    p.norm(name + ".norm2", original + ".out_layers.0", out);
+    p.conv(name + ".conv2", original + ".out_layers.3", out, out, 3);
+    if (in != out) {
+      p.conv(name + ".conv_shortcut", original + ".skip_connection", out, in, 1);
+    }
+  }
+
+  /** A Transformer2DModel whose inner width equals its channels, as in every SD UNet. */
+  private static void transformer(
+      Params p, UNetConfig c, String name, String original, long channels, int layers) {
+    p.norm(name + ".norm", original + ".norm", channels);
+    if (c.useLinearProjection()) {
+      p.linear(name + ".proj_in", original + ".proj_in", channels, channels);
+    } else {
+      p.conv(name + ".proj_in", original + ".proj_in", channels, channels, 1);
+    }
+    long context = c.crossAttentionDim();
+    for (int t = 0; t < layers; t++) {
+      String block = name + ".transformer_blocks." + t;
+      String originalBlock = original + ".transformer_blocks." + t;
+      p.norm(block + ".norm1", originalBlock + ".norm1", channels);
+      attention(p, block + ".attn1", originalBlock + ".attn1", channels, channels);
+      p.norm(block + ".norm2", originalBlock + ".norm2", channels);
+      attention(p, block + ".attn2", originalBlock + ".attn2", channels, context);
+      p.norm(block + ".norm3", originalBlock + ".norm3", channels);
+      p.linear(block + ".ff.net.0.proj", originalBlock + ".ff.net.0.proj", 8 * channels, channels);
+      p.linear(block + ".ff.net.2", originalBlock + ".ff.net.2", channels, 4 * channels);
+    }
+    if (c.useLinearProjection()) {
+      p.linear(name + ".proj_out", original + ".proj_out", channels, channels);
+    } else {
+      p.conv(name + ".proj_out", original + ".proj_out", channels, channels, 1);
+    }
+  }
+
+  private static void attention(Params p, String name, String original, long dim, long context) {
+    p.same(name + ".to_q.weight", original + ".to_q.weight", dim, dim);
+    p.same(name + ".to_k.weight", original + ".to_k.weight", dim, context);
+    p.same(name + ".to_v.weight", original + ".to_v.weight", dim, context);
+    p.linear(name + ".to_out.0", original + ".to_out.0", dim, dim);
+  }
+
+  // ---- AutoencoderKL ----
+
+  static List<Parameter> vae(VaeConfig c) {
+    Params p = new Params();
+    List<Integer> channels = c.blockOutChannels();
+    int levels = c.levels();
+    long first = channels.getFirst();
+    long deepest = channels.getLast();
+    long latent = c.latentChannels();
+
+    p.conv("encoder.conv_in", "encoder.conv_in", first, c.inChannels(), 3);
+    long out = first;
+    for (int level = 0; level < levels; level++) {
+      long in = out;
+      out = channels.get(level);
+      for (int layer = 0; layer < c.layersPerBlock(); layer++) {
+        vaeResnet(
+            p,
+            "encoder.down_blocks." + level + ".resnets." + layer,
+            "encoder.down." + level + ".block." + layer,
+            in,
+            out);
+        in = out;
+      }
+      if (level < levels - 1) {
+        p.conv(
+            "encoder.down_blocks." + level + ".downsamplers.0.conv",
+            "encoder.down." + level + ".downsample.conv",
+            out,
+            out,
+            3);
+      }
+    }
+    vaeMid(p, c, "encoder", deepest);
+    p.norm("encoder.conv_norm_out", "encoder.norm_out", deepest);
+    p.conv("encoder.conv_out", "encoder.conv_out", 2 * latent, deepest, 3);
+    if (c.useQuantConv()) {
+      p.conv("quant_conv", "quant_conv", 2 * latent, 2 * latent, 1);
+    }
+    if (c.usePostQuantConv()) {
+      p.conv("post_quant_conv", "post_quant_conv", latent, latent, 1);
+    }
+
+    p.conv("decoder.conv_in", "decoder.conv_in", deepest, latent, 3);
+    vaeMid(p, c, "decoder", deepest);
+    long previous = deepest;
+    for (int i = 0; i < levels; i++) {
+      int level = levels - 1 - i;
+      long blockOut = channels.get(level);
+      for (int layer = 0; layer < c.layersPerBlock() + 1; layer++) {
+        vaeResnet(
+            p,
+            "decoder.up_blocks." + i + ".resnets." + layer,
+            "decoder.up." + level + ".block." + layer,
+            layer == 0 ? previous : blockOut,
+            blockOut);
+      }
+      if (i < levels - 1) {
+        p.conv(
+            "decoder.up_blocks." + i + ".upsamplers.0.conv",
+            "decoder.up." + level + ".upsample.conv",
+            blockOut,
+            blockOut,
+            3);
+      }
+      previous = blockOut;
+    }
+    p.norm("decoder.conv_norm_out", "decoder.norm_out", first);
+    p.conv("decoder.conv_out", "decoder.conv_out", c.outChannels(), first, 3);
+    return p.list;
+  }
+
+  private static void vaeMid(Params p, VaeConfig c, String coder, long channels) {
+    String name = coder + ".mid_block";
+    String original = coder + ".mid";
+    vaeResnet(p, name + ".resnets.0", original + ".block_1", channels, channels);
+    if (c.midBlockAddAttention()) {
+      String attention = name + ".attentions.0";
+      String originalAttention = original + ".attn_1";
+      p.norm(attention + ".group_norm", originalAttention + ".norm", channels);
+      squeezedLinear(p, attention + ".to_q", originalAttention + ".q", channels);
+      squeezedLinear(p, attention + ".to_k", originalAttention + ".k", channels);
+      squeezedLinear(p, attention + ".to_v", originalAttention + ".v", channels);
+      squeezedLinear(p, attention + ".to_out.0", originalAttention + ".proj_out", channels);
+    }
+    vaeResnet(p, name + ".resnets.1", original + ".block_2", channels, channels);
+  }
+
+  /** A linear layer stored as a 1x1 convolution in the original VAE. */
+  private static void squeezedLinear(Params p, String name, String original, long channels) {
+    p.add(
+        name + ".weight", new Parameter.Origin.Squeezed(original + ".weight"), channels, channels);
+    p.same(name + ".bias", original + ".bias", channels);
+  }
+
+  private static void vaeResnet(Params p, String name, String original, long in, long out) {
+    p.norm(name + ".norm1", original + ".norm1", in);
+    p.conv(name + ".conv1", original + ".conv1", out, in, 3);
+    p.norm(name + ".norm2", original + ".norm2", out);
+    p.conv(name + ".conv2", original + ".conv2", out, out, 3);
+    if (in != out) {
+      p.conv(name + ".conv_shortcut", original + ".nin_shortcut", out, in, 1);
+    }
+  }
+
+  // ---- CLIPTextModel / CLIPTextModelWithProjection ----
+
+  static List<Parameter> clip(ClipTextConfig c, ClipLayout layout) {
+    Params p = new Params();
+    long width = c.hiddenSize();
+    boolean open = layout == ClipLayout.OPEN_CLIP;
+    p.same(
+        "text_model.embeddings.token_embedding.weight",
+        open ? "token_embedding.weight" : "text_model.embeddings.token_embedding.weight",
+        c.vocabSize(),
+        width);
+    p.same(
+        "text_model.embeddings.position_embedding.weight",
+        open ? "positional_embedding" : "text_model.embeddings.position_embedding.weight",
+        c.maxPositionEmbeddings(),
+        width);
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      String name = "text_model.encoder.layers." + l;
+      if (!open) {
+        for (String projection : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+          p.linear(
+              name + ".self_attn." + projection, name + ".self_attn." + projection, width, width);
+        }
+        p.norm(name + ".layer_norm1", name + ".layer_norm1", width);
+        p.linear(name + ".mlp.fc1", name + ".mlp.fc1", c.intermediateSize(), width);
+        p.linear(name + ".mlp.fc2", name + ".mlp.fc2", width, c.intermediateSize());
+        p.norm(name + ".layer_norm2", name + ".layer_norm2", width);
+        continue;
+      }
+      String block = "transformer.resblocks." + l;
+      List<String> fused = List.of("q_proj", "k_proj", "v_proj");
+      for (int i = 0; i < 3; i++) {
+        String projection = name + ".self_attn." + fused.get(i);
+        p.add(
+            projection + ".weight",
+            new Parameter.Origin.Rows(block + ".attn.in_proj_weight", i, 3),
+            width,
+            width);
+        p.add(
+            projection + ".bias",
+            new Parameter.Origin.Rows(block + ".attn.in_proj_bias", i, 3),
+            width);
+      }
+      p.linear(name + ".self_attn.out_proj", block + ".attn.out_proj", width, width);
+      p.norm(name + ".layer_norm1", block + ".ln_1", width);
+      p.linear(name + ".mlp.fc1", block + ".mlp.c_fc", c.intermediateSize(), width);
+      p.linear(name + ".mlp.fc2", block + ".mlp.c_proj", width, c.intermediateSize());
+      p.norm(name + ".layer_norm2", block + ".ln_2", width);
+    }
+    p.norm("text_model.final_layer_norm", open ? "ln_final" : "text_model.final_layer_norm", width);
+    if (c.withProjection()) {
+      p.add(
+          "text_projection.weight",
+          open
+              ? new Parameter.Origin.None(
+                  "OpenCLIP's text_projection is stored transposed; SDXL single files come later")
+              : new Parameter.Origin.Key("text_projection.weight"),
+          c.projectionDim(),
+          width);
+    }
+    return p.list;
+  }
+}

@@ -1,0 +1,132 @@
+package network.hydrogen.engine.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The embedded standard configs describe the real networks: their parameter layouts add up to the
+ * published parameter counts of SD 1.5 and SD 2.1.
+ */
+class StandardConfigsTest {
+
+  @TempDir Path dir;
+
+  private static long parameters(Map<String, long[]> shapes) {
+    long total = 0;
+    for (long[] shape : shapes.values()) {
+      long count = 1;
+      for (long d : shape) {
+        count *= d;
+      }
+      total += count;
+    }
+    return total;
+  }
+
+  private static UNetConfig unet(String family) {
+    return UNetConfig.parse(
+        ConfigJson.resource("standard/" + family + "/unet/config.json"), family + " unet");
+  }
+
+  @Test
+  void sd15LayoutsHaveThePublishedParameterCounts() {
+    Map<String, long[]> unet = ParameterLayout.unetShapes(unet("sd15"));
+    assertThat(unet).hasSize(686);
+    assertThat(parameters(unet)).isEqualTo(859_520_964L);
+    VaeConfig vae =
+        VaeConfig.parse(ConfigJson.resource("standard/sd15/vae/config.json"), "sd15 vae");
+    assertThat(ParameterLayout.vaeShapes(vae)).hasSize(248);
+    assertThat(parameters(ParameterLayout.vaeShapes(vae))).isEqualTo(83_653_863L);
+    ClipTextConfig clip =
+        ClipTextConfig.parse(
+            ConfigJson.resource("standard/sd15/text_encoder/config.json"), "sd15 text encoder");
+    assertThat(parameters(ParameterLayout.textEncoderShapes(clip))).isEqualTo(123_060_480L);
+  }
+
+  @Test
+  void sd21LayoutsHaveThePublishedParameterCounts() {
+    UNetConfig config = unet("sd21");
+    assertThat(config.useLinearProjection()).isTrue();
+    assertThat(config.upcastAttention()).isTrue();
+    assertThat(config.headsAt(0)).isEqualTo(5);
+    assertThat(config.midHeads()).isEqualTo(20);
+    assertThat(parameters(ParameterLayout.unetShapes(config))).isEqualTo(865_910_724L);
+    ClipTextConfig clip =
+        ClipTextConfig.parse(
+            ConfigJson.resource("standard/sd21/text_encoder/config.json"), "sd21 text encoder");
+    // OpenCLIP ViT-H/14's 354,032,640 text parameters less its last block and text_projection,
+    // which diffusers drops.
+    assertThat(parameters(ParameterLayout.textEncoderShapes(clip)))
+        .isEqualTo(354_032_640L - 12_596_224L - 1024L * 1024L);
+    assertThat(
+            ConfigJson.resource("standard/sd21/scheduler/scheduler_config.json")
+                .path("prediction_type")
+                .asText())
+        .isEqualTo("v_prediction");
+  }
+
+  @Test
+  void standardTokenizersShareTheClipVocabularyAndDifferInPadding() throws IOException {
+    Path reference = ModelFilesTest.FOLDER.resolve("tokenizer");
+    TokenizerFiles sd1 = ModelFiles.standardTokenizer(ModelFamily.SD1);
+    TokenizerFiles sd2 = ModelFiles.standardTokenizer(ModelFamily.SD2);
+
+    assertThat(Files.mismatch(sd1.vocab(), reference.resolve("vocab.json"))).isEqualTo(-1);
+    assertThat(Files.mismatch(sd1.merges(), reference.resolve("merges.txt"))).isEqualTo(-1);
+    assertThat(sd2.vocab()).isEqualTo(sd1.vocab());
+    assertThat(sd1.padToken()).isEqualTo("<|endoftext|>");
+    assertThat(sd2.padToken()).isEqualTo("!");
+    assertThatThrownBy(() -> ModelFiles.standardTokenizer(ModelFamily.SDXL))
+        .hasMessageContaining("not yet supported");
+  }
+
+  private Path checkpointWithKeys(String... keys) throws IOException {
+    SafeTensorsWriter writer = new SafeTensorsWriter();
+    for (String key : keys) {
+      writer.add(new Tensor(key, DType.F32, new long[] {1}, ByteBuffer.allocate(4)));
+    }
+    Path file = dir.resolve("checkpoint.safetensors");
+    writer.write(file);
+    return file;
+  }
+
+  @Test
+  void familiesAreRecognisedFromKeyNames() throws IOException {
+    assertThat(
+            ModelFamily.detect(
+                SafeTensorsFile.open(
+                    checkpointWithKeys(
+                        "model.diffusion_model.input_blocks.0.0.weight",
+                        "first_stage_model.decoder.conv_in.weight",
+                        "cond_stage_model.model.token_embedding.weight"))))
+        .isEqualTo(ModelFamily.SD2);
+    assertThat(ModelFamily.detect(SafeTensorsFile.open(ModelFilesTest.SINGLE_FILE)))
+        .isEqualTo(ModelFamily.SD1);
+
+    Path sdxl =
+        checkpointWithKeys(
+            "model.diffusion_model.input_blocks.0.0.weight",
+            "first_stage_model.decoder.conv_in.weight",
+            "conditioner.embedders.1.model.positional_embedding");
+    assertThatThrownBy(() -> ModelFiles.open(sdxl))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessage(sdxl + " is an SDXL model, which is recognised but not yet supported");
+
+    Path unetOnly = checkpointWithKeys("model.diffusion_model.input_blocks.0.0.weight");
+    assertThatThrownBy(() -> ModelFiles.open(unetOnly))
+        .hasMessageContaining("is not a Stable Diffusion 1.x/2.x/XL checkpoint")
+        .hasMessageContaining("first_stage_model.* (VAE)");
+
+    Path component = checkpointWithKeys("down_blocks.0.resnets.0.conv1.weight");
+    assertThatThrownBy(() -> ModelFiles.open(component))
+        .hasMessageContaining("holds a single diffusers component");
+  }
+}
