@@ -34,7 +34,9 @@ final class FormatChecker {
     errors.addAll(checker.errors);
     if (checker.errors.size() > MAX_ERRORS) {
       errors.subList(MAX_ERRORS, errors.size()).clear();
-      errors.add(new TaskError("", "too many errors; only the first " + MAX_ERRORS + " shown"));
+      errors.add(
+          new TaskError(
+              "", "the task has too many errors; only the first " + MAX_ERRORS + " shown"));
     }
     return checker.errors.isEmpty() ? canonical : null;
   }
@@ -100,10 +102,14 @@ final class FormatChecker {
 
   private JsonNode object(Obj obj, JsonNode value, String path) {
     if (obj.shorthand() != null && value.isTextual()) {
+      if (value(obj.field(obj.shorthand()).spec(), value, path) == null) {
+        return null;
+      }
       value = NODES.objectNode().set(obj.shorthand(), value);
     }
     if (!value.isObject()) {
-      return fail(path, "must be an object, was " + describe(value));
+      String expected = obj.shorthand() == null ? "an object" : "a string or an object";
+      return fail(path, "must be " + expected + ", was " + describe(value));
     }
     for (Map.Entry<String, JsonNode> entry : value.properties()) {
       if (obj.field(entry.getKey()) == null) {

@@ -108,16 +108,24 @@ public final class Tasks {
   }
 
   private static TaskError jsonError(JsonProcessingException e) {
-    String path = "";
-    if (e.getProcessor() instanceof JsonParser parser
-        && e.getOriginalMessage().startsWith("Duplicate")) {
-      path = parser.getParsingContext().pathAsPointer().toString().substring(1).replace('/', '.');
-      return new TaskError(path, "appears twice; each field may be given once");
+    String message = e.getOriginalMessage();
+    if (e.getProcessor() instanceof JsonParser parser && message.startsWith("Duplicate field")) {
+      String pointer = parser.getParsingContext().pathAsPointer().toString();
+      return new TaskError(
+          pointer.substring(1).replace('/', '.'), "appears twice; each field may be given once");
+    }
+    if (message.startsWith("Trailing token")) {
+      return new TaskError("", "the task has more JSON after its end");
     }
     JsonLocation at = e.getLocation();
     String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
     return new TaskError(
-        path, "the task is not valid JSON" + where + ": " + e.getOriginalMessage());
+        "",
+        "the task is not valid JSON"
+            + where
+            + ": "
+            + message.replaceAll(
+                "\\[Source: [^;]*; line: (\\d+), column: (\\d+)\\]", "line $1, column $2"));
   }
 
   private static InvalidTaskException invalid(String message) {
