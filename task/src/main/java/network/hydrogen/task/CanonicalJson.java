@@ -2,6 +2,8 @@ package network.hydrogen.task;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -80,8 +82,8 @@ final class CanonicalJson {
 
   /**
    * A finite double as ECMAScript's Number.prototype.toString writes it (RFC 8785, section
-   * 3.2.2.3). Java's Double.toString gives the same shortest digits since JDK 19; only the layout
-   * differs.
+   * 3.2.2.3). Java's Double.toString gives the same shortest digits since JDK 19, but for the case
+   * below; the layout differs.
    */
   static String number(double value) {
     if (!Double.isFinite(value)) {
@@ -91,6 +93,11 @@ final class CanonicalJson {
       return "0";
     }
     BigDecimal decimal = new BigDecimal(Double.toString(Math.abs(value))).stripTrailingZeros();
+    // Java writes two digits where one would do but is farther (4.9e-324 for 5e-324).
+    BigDecimal oneDigit = decimal.round(new MathContext(1, RoundingMode.HALF_EVEN));
+    if (decimal.precision() == 2 && oneDigit.doubleValue() == Math.abs(value)) {
+      decimal = oneDigit.stripTrailingZeros();
+    }
     String digits = decimal.unscaledValue().toString();
     int k = digits.length();
     int n = k - decimal.scale(); // value = 0.digits * 10^n
