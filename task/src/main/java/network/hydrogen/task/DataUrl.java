@@ -17,14 +17,14 @@ final class DataUrl {
 
   /** What is wrong with the data URL, or null when it holds base64 data of a known image type. */
   static String problem(String url) {
-    Matcher prefix = PREFIX_PATTERN.matcher(url);
-    if (!prefix.lookingAt()) {
+    String payload = payload(url);
+    if (payload == null) {
       return "must be a base64 image data URL (data:image/<type>;base64,<data>), was "
           + FormatChecker.describe(url);
     }
     byte[] data;
     try {
-      data = Base64.getDecoder().decode(url.substring(prefix.end()));
+      data = Base64.getDecoder().decode(payload);
     } catch (IllegalArgumentException e) {
       return "has invalid base64 data (" + e.getMessage() + ")";
     }
@@ -39,11 +39,17 @@ final class DataUrl {
 
   /** The bytes a data URL holds; call only on a URL that passed {@link #problem}. */
   static byte[] decode(String url) {
-    Matcher prefix = PREFIX_PATTERN.matcher(url);
-    if (!prefix.lookingAt()) {
+    String payload = payload(url);
+    if (payload == null) {
       throw new IllegalArgumentException("not a base64 image data URL");
     }
-    return Base64.getDecoder().decode(url.substring(prefix.end()));
+    return Base64.getDecoder().decode(payload);
+  }
+
+  /** The base64 text after the {@code data:image/...;base64,} prefix, or null without one. */
+  private static String payload(String url) {
+    Matcher prefix = PREFIX_PATTERN.matcher(url);
+    return prefix.lookingAt() ? url.substring(prefix.end()) : null;
   }
 
   private static boolean isKnownImage(byte[] data) {

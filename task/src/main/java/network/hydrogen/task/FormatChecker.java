@@ -27,18 +27,20 @@ final class FormatChecker {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
   private final List<TaskError> errors = new ArrayList<>();
 
-  /** The canonical tree of {@code value}, or null when it has errors (see {@link #errors()}). */
+  /** The canonical tree of {@code value}, or null when it has errors (added to {@code errors}). */
   static JsonNode check(Spec spec, JsonNode value, List<TaskError> errors) {
     FormatChecker checker = new FormatChecker();
     JsonNode canonical = checker.value(spec, value, "");
-    errors.addAll(checker.errors);
-    if (checker.errors.size() > MAX_ERRORS) {
-      errors.subList(MAX_ERRORS, errors.size()).clear();
+    List<TaskError> found = checker.errors;
+    if (found.size() > MAX_ERRORS) {
+      errors.addAll(found.subList(0, MAX_ERRORS));
       errors.add(
           new TaskError(
               "", "the task has too many errors; only the first " + MAX_ERRORS + " shown"));
+    } else {
+      errors.addAll(found);
     }
-    return checker.errors.isEmpty() ? canonical : null;
+    return found.isEmpty() ? canonical : null;
   }
 
   private JsonNode value(Spec spec, JsonNode value, String path) {
@@ -236,7 +238,7 @@ final class FormatChecker {
       return describe(value.textValue());
     }
     if (value.isNumber()) {
-      return value.isBigDecimal() ? value.decimalValue().toString() : value.asText();
+      return value.asText();
     }
     return value.toString();
   }

@@ -1,6 +1,7 @@
 package network.hydrogen.task;
 
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -106,11 +107,11 @@ public record TaskArgs(
 
     /** The name in task JSON. */
     public String jsonName() {
-      return name().toLowerCase(java.util.Locale.ROOT);
+      return name().toLowerCase(Locale.ROOT);
     }
 
     static Dtype of(String jsonName) {
-      return valueOf(jsonName.toUpperCase(java.util.Locale.ROOT));
+      return valueOf(jsonName.toUpperCase(Locale.ROOT));
     }
   }
 

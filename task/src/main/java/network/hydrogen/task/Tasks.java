@@ -13,7 +13,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -82,10 +81,6 @@ public final class Tasks {
     byte[] hash = new byte[32];
     digest.doFinal(hash, 0);
     return "0x" + HexFormat.of().formatHex(hash);
-  }
-
-  static String keccak256(String text) {
-    return keccak256(text.getBytes(StandardCharsets.UTF_8));
   }
 
   private static JsonNode readTree(byte[] json) throws InvalidTaskException {
