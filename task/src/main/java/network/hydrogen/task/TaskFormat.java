@@ -28,41 +28,41 @@ final class TaskFormat {
   private TaskFormat() {}
 
   static final List<String> VERSIONS = List.of("1.0.0", "2.0.0", "2.1.0", "2.5.0", "3.0.0");
-  static final String DEFAULT_VERSION = "2.5.0";
-  static final int MAX_IMAGE_SIZE = 2048;
+  private static final String DEFAULT_VERSION = "2.5.0";
+  private static final int MAX_IMAGE_SIZE = 2048;
 
   // Value types.
-  static final Str STRING = new Str(0, List.of(), null);
-  static final Str NON_EMPTY = new Str(1, List.of(), null);
-  static final Bool BOOL = new Bool();
-  static final Int PERCENT = new Int(1, 100, 1);
-  static final Int NON_NEGATIVE = new Int(0, Integer.MAX_VALUE, 1);
-  static final Int POSITIVE = new Int(1, Integer.MAX_VALUE, 1);
-  static final Int IMAGE_SIZE = new Int(64, MAX_IMAGE_SIZE, 8);
-  static final Int ANY_INT = new Int(Integer.MIN_VALUE, Integer.MAX_VALUE, 1);
-  static final Num FRACTION = new Num(0, false, 1);
-  static final Num POSITIVE_NUMBER = new Num(0, true, Double.MAX_VALUE);
-  static final Num ANY_NUMBER = new Num(-Double.MAX_VALUE, false, Double.MAX_VALUE);
+  private static final Str STRING = new Str(0, List.of(), null);
+  private static final Str NON_EMPTY = new Str(1, List.of(), null);
+  private static final Bool BOOL = new Bool();
+  private static final Int PERCENT = new Int(1, 100, 1);
+  private static final Int NON_NEGATIVE = new Int(0, Integer.MAX_VALUE, 1);
+  private static final Int POSITIVE = new Int(1, Integer.MAX_VALUE, 1);
+  private static final Int IMAGE_SIZE = new Int(64, MAX_IMAGE_SIZE, 8);
+  private static final Int ANY_INT = new Int(Integer.MIN_VALUE, Integer.MAX_VALUE, 1);
+  private static final Num FRACTION = new Num(0, false, 1);
+  private static final Num POSITIVE_NUMBER = new Num(0, true, Double.MAX_VALUE);
+  private static final Num ANY_NUMBER = new Num(-Double.MAX_VALUE, false, Double.MAX_VALUE);
 
-  static Str oneOf(String... values) {
+  private static Str oneOf(String... values) {
     return new Str(1, List.of(values), null);
   }
 
-  static Obj object(Field... fields) {
+  private static Obj object(Field... fields) {
     return new Obj(List.of(fields), null);
   }
 
   // Fields.
-  static Field required(String name, Spec spec, String description) {
+  private static Field required(String name, Spec spec, String description) {
     return new Field(name, spec, true, false, null, description);
   }
 
-  static Field withDefault(String name, Spec spec, Object value, String description) {
+  private static Field withDefault(String name, Spec spec, Object value, String description) {
     return new Field(name, spec, false, false, json(value), description);
   }
 
   /** Optional, may be null, no default: canonical form leaves it out when not given. */
-  static Field optional(String name, Spec spec, String description) {
+  private static Field optional(String name, Spec spec, String description) {
     return new Field(name, spec, false, true, null, description);
   }
 
@@ -103,11 +103,12 @@ final class TaskFormat {
           optional("steps_offset", new Int(0, 1000, 1), "Offset added to inference timesteps."),
           optional("rescale_betas_zero_snr", BOOL, "Rescale betas to zero terminal SNR."));
 
-  private static final List<Field> THRESHOLDING_ARGS =
-      List.of(
-          optional("thresholding", BOOL, "Dynamic thresholding of the predicted sample."),
-          optional("dynamic_thresholding_ratio", FRACTION, "Dynamic thresholding percentile."),
-          optional("sample_max_value", POSITIVE_NUMBER, "Dynamic thresholding maximum."));
+  private static final Field THRESHOLDING =
+      optional("thresholding", BOOL, "Dynamic thresholding of the predicted sample.");
+  private static final Field DYNAMIC_THRESHOLDING_RATIO =
+      optional("dynamic_thresholding_ratio", FRACTION, "Dynamic thresholding percentile.");
+  private static final Field SAMPLE_MAX_VALUE =
+      optional("sample_max_value", POSITIVE_NUMBER, "Dynamic thresholding maximum.");
 
   private static final Obj LCM_ARGS =
       schedulerArgs(
@@ -121,17 +122,17 @@ final class TaskFormat {
               ANY_NUMBER,
               "Kept for seed compatibility; diffusers names it clip_sample_range and ignores this."),
           optional("set_alpha_to_one", BOOL, "Use alpha 1 for the final step."),
-          THRESHOLDING_ARGS.get(0),
-          THRESHOLDING_ARGS.get(1),
-          THRESHOLDING_ARGS.get(2),
+          THRESHOLDING,
+          DYNAMIC_THRESHOLDING_RATIO,
+          SAMPLE_MAX_VALUE,
           optional("timestep_scaling", POSITIVE_NUMBER, "Timestep scaling of the boundary terms."));
 
   private static final Obj DPM_SOLVER_ARGS =
       schedulerArgs(
           optional("solver_order", new Int(1, 3, 1), "Order of the DPM-Solver."),
-          THRESHOLDING_ARGS.get(0),
-          THRESHOLDING_ARGS.get(1),
-          THRESHOLDING_ARGS.get(2),
+          THRESHOLDING,
+          DYNAMIC_THRESHOLDING_RATIO,
+          SAMPLE_MAX_VALUE,
           optional(
               "algorithm_type",
               oneOf("dpmsolver", "dpmsolver++", "sde-dpmsolver", "sde-dpmsolver++"),
@@ -150,7 +151,7 @@ final class TaskFormat {
         Stream.concat(COMMON_SCHEDULER_ARGS.stream(), Arrays.stream(extra)).toList(), null);
   }
 
-  static final Method SCHEDULER =
+  private static final Method SCHEDULER =
       new Method(
           methods(
               TaskArgs.SchedulerMethod.values(),
@@ -204,7 +205,7 @@ final class TaskFormat {
                   withDefault(
                       "min_confidence", PERCENT, 50, "Detection confidence, in percent."))));
 
-  static final Method PREPROCESS =
+  private static final Method PREPROCESS =
       new Method(
           methods(
               TaskArgs.PreprocessMethod.values(),
@@ -222,14 +223,14 @@ final class TaskFormat {
     return byName;
   }
 
-  static final Obj BASE_MODEL =
+  private static final Obj BASE_MODEL =
       new Obj(
           List.of(
               required("name", NON_EMPTY, "Hugging Face repo id or download URL."),
               optional("variant", STRING, "File variant, e.g. fp16.")),
           "name");
 
-  static final Obj TASK_CONFIG =
+  private static final Obj TASK_CONFIG =
       object(
           withDefault("image_width", IMAGE_SIZE, 512, "Image width in pixels."),
           withDefault("image_height", IMAGE_SIZE, 512, "Image height in pixels."),
@@ -239,13 +240,13 @@ final class TaskFormat {
           withDefault("safety_checker", BOOL, true, "Black out NSFW images."),
           withDefault("cfg", new Num(0, false, 20), 5.0, "Classifier-free guidance scale."));
 
-  static final Obj LORA =
+  private static final Obj LORA =
       object(
           required("model", NON_EMPTY, "Hugging Face repo id or download URL."),
           withDefault("weight_file_name", STRING, "", "Weights file in the repo; empty: auto."),
           withDefault("weight", PERCENT, 100, "LoRA scale, in percent."));
 
-  static final Obj CONTROLNET =
+  private static final Obj CONTROLNET =
       object(
           required("model", NON_EMPTY, "Hugging Face repo id or download URL."),
           optional("variant", STRING, "File variant, e.g. fp16."),
@@ -256,7 +257,7 @@ final class TaskFormat {
           withDefault("weight", PERCENT, 70, "Conditioning scale, in percent."),
           optional("preprocess", PREPROCESS, PREPROCESS.description()));
 
-  static final Obj REFINER =
+  private static final Obj REFINER =
       object(
           required("model", NON_EMPTY, "Hugging Face repo id or download URL."),
           optional("variant", STRING, "File variant, e.g. fp16."),
