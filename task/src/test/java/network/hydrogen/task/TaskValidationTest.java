@@ -335,6 +335,16 @@ class TaskValidationTest {
             "",
             "the task is not valid JSON at line 1, column 35: Unexpected character ('\"' (code"
                 + " 34)): was expecting comma to separate Object entries"),
+        arguments(
+            "{'base_model': 'm', 'prompt': 'p', 'task_config': {'cfg': NaN}}",
+            "",
+            "the task is not valid JSON at line 1, column 62: Non-standard token 'NaN': enable"
+                + " `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"),
+        arguments(
+            "{'base_model': 'm', 'prompt': 'p', 'task_config': {'seed': 012}}",
+            "",
+            "the task is not valid JSON at line 1, column 61: Invalid numeric value: Leading"
+                + " zeroes not allowed"),
         arguments("", "", "the task is empty; expected a JSON object"),
         arguments(TestTasks.MINIMAL + " {}", "", "the task has more JSON after its end"),
         arguments(
