@@ -1,9 +1,12 @@
 package network.hydrogen.task;
 
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * A valid Stable Diffusion task, every default filled in: what a node runs. Obtain one from {@link
@@ -76,12 +79,101 @@ public record TaskArgs(
   }
 
   /**
-   * A ControlNet preprocessor and its arguments, defaults filled in.
-   *
-   * @param args the method's arguments by JSON name: {@code Integer} (percentages stay integer
-   *     percent), {@code Boolean}; the optional {@code shuffle} sizes are absent when not given
+   * A ControlNet preprocessor (a controlnet_aux processor) and its arguments, defaults filled in.
+   * Percentages stay integer percent, as in the JSON.
    */
-  public record Preprocess(PreprocessMethod method, Map<String, Object> args) {}
+  public sealed interface Preprocess {
+    PreprocessMethod method();
+
+    /** {@code canny}: edge thresholds. */
+    record Canny(int lowThreshold, int highThreshold) implements Preprocess {
+      @Override
+      public PreprocessMethod method() {
+        return PreprocessMethod.CANNY;
+      }
+    }
+
+    /** {@code mlsd}: value and distance thresholds, in percent. */
+    record Mlsd(int thrV, int thrD) implements Preprocess {
+      @Override
+      public PreprocessMethod method() {
+        return PreprocessMethod.MLSD;
+      }
+    }
+
+    /** The four PiDiNet methods ({@code scribble_pidinet}, ...). */
+    record PidiNet(PreprocessMethod method, boolean applyFilter) implements Preprocess {
+      public PidiNet {
+        require(
+            method,
+            EnumSet.of(
+                PreprocessMethod.SCRIBBLE_PIDINET,
+                PreprocessMethod.SOFTEDGE_PIDINET,
+                PreprocessMethod.SCRIBBLE_PIDISAFE,
+                PreprocessMethod.SOFTEDGE_PIDISAFE));
+      }
+    }
+
+    /** {@code depth_zoe}. */
+    record DepthZoe(boolean gammaCorrected) implements Preprocess {
+      @Override
+      public PreprocessMethod method() {
+        return PreprocessMethod.DEPTH_ZOE;
+      }
+    }
+
+    /** {@code depth_leres} and {@code depth_leres++}: remove near and background, in percent. */
+    record Leres(PreprocessMethod method, int thrA, int thrB) implements Preprocess {
+      public Leres {
+        require(
+            method,
+            EnumSet.of(PreprocessMethod.DEPTH_LERES, PreprocessMethod.DEPTH_LERES_PLUS_PLUS));
+      }
+    }
+
+    /** {@code shuffle}: sizes and noise factor, empty for the processor's own. */
+    record Shuffle(OptionalInt h, OptionalInt w, OptionalInt f) implements Preprocess {
+      @Override
+      public PreprocessMethod method() {
+        return PreprocessMethod.SHUFFLE;
+      }
+    }
+
+    /** {@code mediapipe_face}: how many faces, and the detection confidence in percent. */
+    record MediapipeFace(int maxFaces, int minConfidence) implements Preprocess {
+      @Override
+      public PreprocessMethod method() {
+        return PreprocessMethod.MEDIAPIPE_FACE;
+      }
+    }
+
+    /** A method without arguments ({@code openpose}, {@code depth_midas}, ...). */
+    record Plain(PreprocessMethod method) implements Preprocess {
+      public Plain {
+        require(
+            method,
+            EnumSet.complementOf(
+                EnumSet.of(
+                    PreprocessMethod.CANNY,
+                    PreprocessMethod.MLSD,
+                    PreprocessMethod.SCRIBBLE_PIDINET,
+                    PreprocessMethod.SOFTEDGE_PIDINET,
+                    PreprocessMethod.SCRIBBLE_PIDISAFE,
+                    PreprocessMethod.SOFTEDGE_PIDISAFE,
+                    PreprocessMethod.DEPTH_ZOE,
+                    PreprocessMethod.DEPTH_LERES,
+                    PreprocessMethod.DEPTH_LERES_PLUS_PLUS,
+                    PreprocessMethod.SHUFFLE,
+                    PreprocessMethod.MEDIAPIPE_FACE)));
+      }
+    }
+
+    private static void require(PreprocessMethod method, Set<PreprocessMethod> allowed) {
+      if (!allowed.contains(method)) {
+        throw new IllegalArgumentException(method.jsonName() + " does not take these arguments");
+      }
+    }
+  }
 
   /**
    * The sampler and the diffusers scheduler config fields the task overrides.

@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Function;
 
 /** Builds the {@link TaskArgs} records from a checked canonical tree (every default present). */
@@ -56,13 +57,54 @@ final class TaskBinder {
         text(controlnet, "variant"),
         controlnet.get("image_dataurl").textValue(),
         controlnet.get("weight").intValue(),
-        section(
-            controlnet,
-            "preprocess",
-            preprocess ->
-                new TaskArgs.Preprocess(
-                    TaskArgs.PreprocessMethod.of(preprocess.get("method").textValue()),
-                    values(preprocess.get("args")))));
+        section(controlnet, "preprocess", TaskBinder::preprocess));
+  }
+
+  private static TaskArgs.Preprocess preprocess(JsonNode preprocess) {
+    TaskArgs.PreprocessMethod method =
+        TaskArgs.PreprocessMethod.of(preprocess.get("method").textValue());
+    JsonNode args = preprocess.get("args");
+    return switch (method) {
+      case CANNY ->
+          new TaskArgs.Preprocess.Canny(
+              args.get("low_threshold").intValue(), args.get("high_threshold").intValue());
+      case MLSD ->
+          new TaskArgs.Preprocess.Mlsd(args.get("thr_v").intValue(), args.get("thr_d").intValue());
+      case SCRIBBLE_PIDINET, SOFTEDGE_PIDINET, SCRIBBLE_PIDISAFE, SOFTEDGE_PIDISAFE ->
+          new TaskArgs.Preprocess.PidiNet(method, args.get("apply_filter").booleanValue());
+      case DEPTH_ZOE ->
+          new TaskArgs.Preprocess.DepthZoe(args.get("gamma_corrected").booleanValue());
+      case DEPTH_LERES, DEPTH_LERES_PLUS_PLUS ->
+          new TaskArgs.Preprocess.Leres(
+              method, args.get("thr_a").intValue(), args.get("thr_b").intValue());
+      case SHUFFLE ->
+          new TaskArgs.Preprocess.Shuffle(
+              optionalInt(args, "h"), optionalInt(args, "w"), optionalInt(args, "f"));
+      case MEDIAPIPE_FACE ->
+          new TaskArgs.Preprocess.MediapipeFace(
+              args.get("max_faces").intValue(), args.get("min_confidence").intValue());
+      case SCRIBBLE_HED,
+          SOFTEDGE_HED,
+          SCRIBBLE_HEDSAFE,
+          SOFTEDGE_HEDSAFE,
+          DEPTH_MIDAS,
+          OPENPOSE,
+          OPENPOSE_FACE,
+          OPENPOSE_FACEONLY,
+          OPENPOSE_FULL,
+          OPENPOSE_HAND,
+          DWPOSE,
+          NORMAL_BAE,
+          LINEART_COARSE,
+          LINEART_REALISTIC,
+          LINEART_ANIME ->
+          new TaskArgs.Preprocess.Plain(method);
+    };
+  }
+
+  private static OptionalInt optionalInt(JsonNode parent, String name) {
+    JsonNode value = parent.get(name);
+    return value == null ? OptionalInt.empty() : OptionalInt.of(value.intValue());
   }
 
   private static TaskArgs.Refiner refiner(JsonNode refiner) {
@@ -81,7 +123,7 @@ final class TaskBinder {
     return section(parent, name, JsonNode::textValue);
   }
 
-  /** An args object as Java values: integers as Integer, other numbers as Double. */
+  /** Scheduler args as Java values: integers as Integer, other numbers as Double. */
   private static Map<String, Object> values(JsonNode args) {
     Map<String, Object> values = new LinkedHashMap<>();
     args.properties().forEach(e -> values.put(e.getKey(), value(e.getValue())));

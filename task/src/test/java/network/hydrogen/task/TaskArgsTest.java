@@ -3,13 +3,20 @@ package network.hydrogen.task;
 import static network.hydrogen.task.TestTasks.minimalWith;
 import static network.hydrogen.task.TestTasks.parse;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.entry;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The records a valid task is bound to: values as given, defaults as the seed network's. */
 class TaskArgsTest {
@@ -45,11 +52,7 @@ class TaskArgsTest {
     assertThat(args.refiner()).contains(new TaskArgs.Refiner("r", Optional.empty(), 80, 20));
     TaskArgs.ControlNet controlnet = args.controlnet().orElseThrow();
     assertThat(controlnet.weight()).isEqualTo(70);
-    assertThat(controlnet.preprocess())
-        .contains(
-            new TaskArgs.Preprocess(
-                TaskArgs.PreprocessMethod.MEDIAPIPE_FACE,
-                Map.of("max_faces", 1, "min_confidence", 50)));
+    assertThat(controlnet.preprocess()).contains(new TaskArgs.Preprocess.MediapipeFace(1, 50));
   }
 
   @Test
@@ -98,6 +101,64 @@ class TaskArgsTest {
             entry("original_inference_steps", 50),
             entry("beta_start", 0.0),
             entry("timestep_spacing", "trailing"));
+  }
+
+  static Stream<Arguments> preprocessing() {
+    return Stream.of(
+        arguments("{'method': 'canny'}", new TaskArgs.Preprocess.Canny(100, 200)),
+        arguments(
+            "{'method': 'canny', 'args': {'high_threshold': 150}}",
+            new TaskArgs.Preprocess.Canny(100, 150)),
+        arguments(
+            "{'method': 'mlsd', 'args': {'thr_d': 20}}", new TaskArgs.Preprocess.Mlsd(10, 20)),
+        arguments(
+            "{'method': 'softedge_pidisafe', 'args': {'apply_filter': true}}",
+            new TaskArgs.Preprocess.PidiNet(TaskArgs.PreprocessMethod.SOFTEDGE_PIDISAFE, true)),
+        arguments("{'method': 'depth_zoe'}", new TaskArgs.Preprocess.DepthZoe(false)),
+        arguments(
+            "{'method': 'depth_leres++', 'args': {'thr_a': 30}}",
+            new TaskArgs.Preprocess.Leres(TaskArgs.PreprocessMethod.DEPTH_LERES_PLUS_PLUS, 30, 0)),
+        arguments(
+            "{'method': 'shuffle', 'args': {'w': 256}}",
+            new TaskArgs.Preprocess.Shuffle(
+                OptionalInt.empty(), OptionalInt.of(256), OptionalInt.empty())),
+        arguments(
+            "{'method': 'mediapipe_face', 'args': {'max_faces': 2, 'min_confidence': 80}}",
+            new TaskArgs.Preprocess.MediapipeFace(2, 80)),
+        arguments(
+            "{'method': 'openpose_full', 'args': {}}",
+            new TaskArgs.Preprocess.Plain(TaskArgs.PreprocessMethod.OPENPOSE_FULL)),
+        arguments(
+            "{'method': 'lineart_anime'}",
+            new TaskArgs.Preprocess.Plain(TaskArgs.PreprocessMethod.LINEART_ANIME)));
+  }
+
+  @ParameterizedTest
+  @MethodSource("preprocessing")
+  void bindsPreprocessingWithDefaults(String preprocess, TaskArgs.Preprocess expected)
+      throws Exception {
+    TaskArgs args =
+        parse(
+                minimalWith(
+                    "'controlnet': {'model': 'c', 'image_dataurl': 'IMAGE', 'preprocess': "
+                        + preprocess
+                        + "}"))
+            .args();
+    assertThat(args.controlnet().orElseThrow().preprocess()).contains(expected);
+  }
+
+  @Test
+  void preprocessRecordsRefuseAMethodWithOtherArguments() {
+    assertThatThrownBy(() -> new TaskArgs.Preprocess.Plain(TaskArgs.PreprocessMethod.CANNY))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("canny does not take these arguments");
+    assertThatThrownBy(
+            () -> new TaskArgs.Preprocess.Leres(TaskArgs.PreprocessMethod.DEPTH_MIDAS, 0, 0))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(
+            new TaskArgs.Preprocess.PidiNet(TaskArgs.PreprocessMethod.SCRIBBLE_PIDINET, false)
+                .method())
+        .isEqualTo(TaskArgs.PreprocessMethod.SCRIBBLE_PIDINET);
   }
 
   @Test
