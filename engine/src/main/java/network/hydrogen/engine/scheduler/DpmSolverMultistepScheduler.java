@@ -59,11 +59,11 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
     boolean karras = config.bool("use_karras_sigmas");
     boolean exponential = config.bool("use_exponential_sigmas");
     boolean lu = config.bool("use_lu_lambdas");
-    if ((karras ? 1 : 0) + (exponential ? 1 : 0) + (lu ? 1 : 0) > 1) {
-      throw config.problem(
-          "only one of use_karras_sigmas, use_exponential_sigmas and use_lu_lambdas can be true");
+    if (karras && exponential) {
+      throw config.problem("only one of use_karras_sigmas and use_exponential_sigmas can be true");
     }
-    sigmaSpacing = karras ? "karras" : exponential ? "exponential" : lu ? "lu" : "interpolated";
+    // diffusers' precedence when several are set: Karras, then lambda-uniform, then exponential
+    sigmaSpacing = karras ? "karras" : lu ? "lu" : exponential ? "exponential" : "interpolated";
     finalSigmaZero =
         config.choice("final_sigmas_type", List.of("zero", "sigma_min")).equals("zero");
     if (finalSigmaZero && !algorithm.endsWith("dpmsolver++")) {
