@@ -77,11 +77,9 @@ public final class DdimScheduler implements Scheduler {
             double alphaPrev = previous >= 0 ? alphas[previous] : finalAlphaCumprod;
             float[] next = new float[sample.length];
             for (int k = 0; k < next.length; k++) {
-              double[] x0AndEpsilon = prediction.split(modelOutput[k], sample[k], alphas[t]);
-              next[k] =
-                  (float)
-                      (Math.sqrt(alphaPrev) * x0AndEpsilon[0]
-                          + Math.sqrt(1 - alphaPrev) * x0AndEpsilon[1]);
+              double x0 = prediction.originalSample(modelOutput[k], sample[k], alphas[t]);
+              double epsilon = prediction.noise(modelOutput[k], sample[k], alphas[t]);
+              next[k] = (float) (Math.sqrt(alphaPrev) * x0 + Math.sqrt(1 - alphaPrev) * epsilon);
             }
             return next;
           }

@@ -27,12 +27,12 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
 
   private final TrainingSchedule training;
   private final int order;
-  private final String prediction;
-  private final String algorithm;
+  private final Prediction prediction;
+  private final Algorithm algorithm;
   private final boolean heun;
   private final boolean lowerOrderFinal;
   private final boolean eulerAtFinal;
-  private final String sigmaSpacing;
+  private final SigmaSpacing sigmaSpacing;
   private final boolean finalSigmaZero;
   private final double lambdaMinClipped;
   private final String spacing;
@@ -43,16 +43,13 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
     SchedulerConfig config = SchedulerConfig.resolve(METHOD, DEFAULTS, modelConfig, args);
     training = TrainingSchedule.of(config, true);
     order = config.integer("solver_order", 1, 3);
-    prediction = config.choice("prediction_type", List.of("epsilon", "v_prediction", "sample"));
+    prediction = Prediction.read(config, List.of("epsilon", "v_prediction", "sample"));
     config.requireDefault("thresholding", false);
     config.requireDefault("use_beta_sigmas", false);
     config.requireDefault("use_flow_sigmas", false);
     config.requireDefault("use_dynamic_shifting", false);
     config.requireDefault("variance_type", null);
-    algorithm =
-        config.choice(
-            "algorithm_type",
-            List.of("dpmsolver++", "sde-dpmsolver++", "dpmsolver", "sde-dpmsolver"));
+    algorithm = Algorithm.read(config);
     heun = config.choice("solver_type", List.of("midpoint", "heun")).equals("heun");
     lowerOrderFinal = config.bool("lower_order_final");
     eulerAtFinal = config.bool("euler_at_final");
@@ -63,14 +60,19 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
       throw config.problem("only one of use_karras_sigmas and use_exponential_sigmas can be true");
     }
     // diffusers' precedence when several are set: Karras, then lambda-uniform, then exponential
-    sigmaSpacing = karras ? "karras" : lu ? "lu" : exponential ? "exponential" : "interpolated";
+    sigmaSpacing =
+        karras
+            ? SigmaSpacing.KARRAS
+            : lu
+                ? SigmaSpacing.LAMBDA_UNIFORM
+                : exponential ? SigmaSpacing.EXPONENTIAL : SigmaSpacing.INTERPOLATED;
     finalSigmaZero =
         config.choice("final_sigmas_type", List.of("zero", "sigma_min")).equals("zero");
-    if (finalSigmaZero && !algorithm.endsWith("dpmsolver++")) {
+    if (finalSigmaZero && !algorithm.predictsData) {
       throw config.problem(
           "final_sigmas_type zero needs algorithm_type dpmsolver++ or sde-dpmsolver++; use sigma_min");
     }
-    if (order == 3 && algorithm.equals("sde-dpmsolver")) {
+    if (order == 3 && algorithm == Algorithm.SDE_DPMSOLVER) {
       throw config.problem("solver_order 3 is not defined for algorithm_type sde-dpmsolver");
     }
     double clipped = config.optionalNumber("lambda_min_clipped");
@@ -81,6 +83,44 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         !config
             .choice("beta_schedule", TrainingSchedule.BETA_SCHEDULES)
             .equals("squaredcos_cap_v2");
+  }
+
+  /** diffusers' algorithm_type: which DPM-Solver, and whether it adds noise. */
+  private enum Algorithm {
+    DPMSOLVER_PLUS_PLUS("dpmsolver++", true, false),
+    SDE_DPMSOLVER_PLUS_PLUS("sde-dpmsolver++", true, true),
+    DPMSOLVER("dpmsolver", false, false),
+    SDE_DPMSOLVER("sde-dpmsolver", false, true);
+
+    final String configName;
+
+    /** Works with the predicted clean sample (++) rather than the predicted noise. */
+    final boolean predictsData;
+
+    final boolean stochastic;
+
+    Algorithm(String configName, boolean predictsData, boolean stochastic) {
+      this.configName = configName;
+      this.predictsData = predictsData;
+      this.stochastic = stochastic;
+    }
+
+    static Algorithm read(SchedulerConfig config) {
+      List<String> names = List.of(values()).stream().map(a -> a.configName).toList();
+      return values()[names.indexOf(config.choice("algorithm_type", names))];
+    }
+  }
+
+  /** How the sigmas of the N steps are placed. */
+  private enum SigmaSpacing {
+    /** At the timesteps, interpolated from the training sigmas. */
+    INTERPOLATED,
+    /** Karras et al. (2022), rho = 7. */
+    KARRAS,
+    /** Evenly in log-SNR (Lu et al. 2022, use_lu_lambdas). */
+    LAMBDA_UNIFORM,
+    /** Evenly in log-sigma. */
+    EXPONENTIAL
   }
 
   @Override
@@ -131,16 +171,16 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
       }
     }
     double[] sigmas;
-    if (sigmaSpacing.equals("interpolated")) {
+    if (sigmaSpacing == SigmaSpacing.INTERPOLATED) {
       sigmas = TimestepSpacing.interpolatedSigmas(timesteps, trainSigmas);
     } else {
       double sigmaMin = trainSigmas[0];
       double sigmaMax = trainSigmas[trainSteps - 1];
       sigmas =
           switch (sigmaSpacing) {
-            case "karras" -> NumPy.karras(sigmaMin, sigmaMax, steps);
-            case "exponential" -> NumPy.exponential(sigmaMin, sigmaMax, steps);
-            default -> {
+            case KARRAS -> NumPy.karras(sigmaMin, sigmaMax, steps);
+            case EXPONENTIAL -> NumPy.exponential(sigmaMin, sigmaMax, steps);
+            case LAMBDA_UNIFORM, INTERPOLATED -> {
               double[] ramp = NumPy.linspace(0, 1, steps, true);
               double lambdaMax = logSigmas[trainSteps - 1];
               double lambdaMin = logSigmas[0];
@@ -151,7 +191,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
               yield out;
             }
           };
-      boolean round = roundTimesteps && !sigmaSpacing.equals("exponential");
+      boolean round = roundTimesteps && sigmaSpacing != SigmaSpacing.EXPONENTIAL;
       for (int i = 0; i < steps; i++) {
         double t = NumPy.sigmaToT(sigmas[i], logSigmas);
         timesteps[i] = round ? NumPy.round(t) : t;
@@ -207,7 +247,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
       double[] converted = convert(modelOutput, sample, sigmas[i]);
       System.arraycopy(history, 1, history, 0, order - 1);
       history[order - 1] = converted;
-      float[] fresh = algorithm.startsWith("sde") ? noise.next(sample.length) : null;
+      float[] fresh = algorithm.stochastic ? noise.next(sample.length) : null;
       int stepOrder;
       if (order == 1 || lowerOrderCount < 1 || finalLower) {
         stepOrder = 1;
@@ -227,24 +267,23 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
     private double[] convert(float[] output, float[] sample, double sigma) {
       double alpha = 1 / Math.sqrt(sigma * sigma + 1);
       double sigmaT = sigma * alpha;
-      boolean dataPrediction = algorithm.endsWith("++");
       double[] out = new double[output.length];
       for (int k = 0; k < out.length; k++) {
         double m = output[k];
         double x = sample[k];
-        if (dataPrediction) {
+        if (algorithm.predictsData) {
           out[k] =
               switch (prediction) {
-                case "epsilon" -> (x - sigmaT * m) / alpha;
-                case "v_prediction" -> alpha * x - sigmaT * m;
-                default -> m;
+                case EPSILON -> (x - sigmaT * m) / alpha;
+                case V_PREDICTION -> alpha * x - sigmaT * m;
+                case SAMPLE -> m;
               };
         } else {
           out[k] =
               switch (prediction) {
-                case "epsilon" -> m;
-                case "v_prediction" -> alpha * m + sigmaT * x;
-                default -> (x - alpha * m) / sigmaT;
+                case EPSILON -> m;
+                case V_PREDICTION -> alpha * m + sigmaT * x;
+                case SAMPLE -> (x - alpha * m) / sigmaT;
               };
         }
       }
@@ -296,7 +335,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         double d0 = m0[k];
         double v =
             switch (algorithm) {
-              case "dpmsolver++" -> {
+              case DPMSOLVER_PLUS_PLUS -> {
                 double r = (sigmaT / sigmaS[0]) * x - (alphaT * (expMinusH - 1.0)) * d0;
                 if (stepOrder == 2) {
                   r +=
@@ -310,7 +349,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
                 }
                 yield r;
               }
-              case "dpmsolver" -> {
+              case DPMSOLVER -> {
                 double r = (alphaT / alphaS[0]) * x - (sigmaT * (expH - 1.0)) * d0;
                 if (stepOrder == 2) {
                   r -=
@@ -324,7 +363,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
                 }
                 yield r;
               }
-              case "sde-dpmsolver++" -> {
+              case SDE_DPMSOLVER_PLUS_PLUS -> {
                 double expMinus2H = Math.exp(-2.0 * h);
                 double r =
                     (sigmaT / sigmaS[0] * expMinusH) * x
@@ -344,7 +383,7 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
                 }
                 yield r;
               }
-              default -> {
+              case SDE_DPMSOLVER -> {
                 double r =
                     (alphaT / alphaS[0]) * x
                         - 2.0 * (sigmaT * (expH - 1.0)) * d0

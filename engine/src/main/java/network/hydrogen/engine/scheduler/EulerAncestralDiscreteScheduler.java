@@ -19,14 +19,14 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
       """;
 
   private final TrainingSchedule training;
-  private final String prediction;
+  private final Prediction prediction;
   private final String spacing;
   private final int stepsOffset;
 
   EulerAncestralDiscreteScheduler(JsonNode modelConfig, JsonNode args) {
     SchedulerConfig config = SchedulerConfig.resolve(METHOD, DEFAULTS, modelConfig, args);
     training = TrainingSchedule.of(config, true);
-    prediction = config.choice("prediction_type", List.of("epsilon", "v_prediction"));
+    prediction = Prediction.read(config, List.of("epsilon", "v_prediction"));
     spacing = config.choice("timestep_spacing", TimestepSpacing.NAMES);
     stepsOffset = config.integer("steps_offset", 0, training.trainSteps());
   }

@@ -22,7 +22,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
       """;
 
   private final TrainingSchedule training;
-  private final String prediction;
+  private final Prediction prediction;
   private final boolean logLinear;
   private final boolean karras;
   private final boolean exponential;
@@ -37,8 +37,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
     SchedulerConfig config = SchedulerConfig.resolve(METHOD, DEFAULTS, modelConfig, args);
     training = TrainingSchedule.of(config, true);
     prediction =
-        config.choice(
-            "prediction_type", List.of("epsilon", "v_prediction", "sample", "original_sample"));
+        Prediction.read(config, List.of("epsilon", "v_prediction", "sample", "original_sample"));
     logLinear =
         config.choice("interpolation_type", List.of("linear", "log_linear")).equals("log_linear");
     karras = config.bool("use_karras_sigmas");
@@ -52,7 +51,7 @@ public final class EulerDiscreteScheduler implements Scheduler {
     spacing = config.choice("timestep_spacing", TimestepSpacing.NAMES);
     continuous =
         config.choice("timestep_type", List.of("discrete", "continuous")).equals("continuous")
-            && prediction.equals("v_prediction");
+            && prediction == Prediction.V_PREDICTION;
     stepsOffset = config.integer("steps_offset", 0, training.trainSteps());
     finalSigmaMin =
         config.choice("final_sigmas_type", List.of("zero", "sigma_min")).equals("sigma_min");
@@ -94,16 +93,17 @@ public final class EulerDiscreteScheduler implements Scheduler {
    * diffusers computes it (at sigma in the thousands, as with zero terminal SNR, double math would
    * drift from it).
    */
-  static float[] predictOriginal(String prediction, float[] output, float[] sample, float sigma) {
+  static float[] predictOriginal(
+      Prediction prediction, float[] output, float[] sample, float sigma) {
     float[] x0 = new float[sample.length];
     float sigmaSquaredPlusOne = sigma * sigma + 1f;
     float outputScale = -sigma / (float) Math.sqrt(sigmaSquaredPlusOne);
     for (int k = 0; k < x0.length; k++) {
       x0[k] =
           switch (prediction) {
-            case "epsilon" -> sample[k] - sigma * output[k];
-            case "v_prediction" -> output[k] * outputScale + sample[k] / sigmaSquaredPlusOne;
-            default -> output[k];
+            case EPSILON -> sample[k] - sigma * output[k];
+            case V_PREDICTION -> output[k] * outputScale + sample[k] / sigmaSquaredPlusOne;
+            case SAMPLE -> output[k];
           };
     }
     return x0;

@@ -86,7 +86,7 @@ public final class LcmScheduler implements Scheduler {
             float[] fresh = last ? null : noise.next(sample.length);
             float[] next = new float[sample.length];
             for (int j = 0; j < next.length; j++) {
-              double x0 = prediction.split(modelOutput[j], sample[j], alphas[t])[0];
+              double x0 = prediction.originalSample(modelOutput[j], sample[j], alphas[t]);
               double denoised = cOut * x0 + cSkip * sample[j];
               next[j] =
                   (float)
