@@ -170,27 +170,27 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
         }
       }
     }
-    double[] sigmas;
-    if (sigmaSpacing == SigmaSpacing.INTERPOLATED) {
-      sigmas = TimestepSpacing.interpolatedSigmas(timesteps, trainSigmas);
-    } else {
-      double sigmaMin = trainSigmas[0];
-      double sigmaMax = trainSigmas[trainSteps - 1];
-      sigmas =
-          switch (sigmaSpacing) {
-            case KARRAS -> NumPy.karras(sigmaMin, sigmaMax, steps);
-            case EXPONENTIAL -> NumPy.exponential(sigmaMin, sigmaMax, steps);
-            case LAMBDA_UNIFORM, INTERPOLATED -> {
-              double[] ramp = NumPy.linspace(0, 1, steps, true);
-              double lambdaMax = logSigmas[trainSteps - 1];
-              double lambdaMin = logSigmas[0];
-              double[] out = new double[steps];
-              for (int i = 0; i < steps; i++) {
-                out[i] = Math.exp(lambdaMax + ramp[i] * (lambdaMin - lambdaMax));
-              }
-              yield out;
+    double sigmaMin = trainSigmas[0];
+    double sigmaMax = trainSigmas[trainSteps - 1];
+    double[] sigmas =
+        switch (sigmaSpacing) {
+          case INTERPOLATED -> TimestepSpacing.interpolatedSigmas(timesteps, trainSigmas);
+          case KARRAS -> NumPy.karras(sigmaMin, sigmaMax, steps);
+          case EXPONENTIAL -> NumPy.exponential(sigmaMin, sigmaMax, steps);
+          case LAMBDA_UNIFORM -> {
+            double[] ramp = NumPy.linspace(0, 1, steps, true);
+            double lambdaMax = logSigmas[trainSteps - 1];
+            double lambdaMin = logSigmas[0];
+            double[] out = new double[steps];
+            for (int i = 0; i < steps; i++) {
+              out[i] = Math.exp(lambdaMax + ramp[i] * (lambdaMin - lambdaMax));
             }
-          };
+            yield out;
+          }
+        };
+    if (sigmaSpacing != SigmaSpacing.INTERPOLATED) {
+      // the timesteps follow the sigmas; diffusers rounds them except for exponential sigmas and
+      // the cosine schedule, and truncates to integers below
       boolean round = roundTimesteps && sigmaSpacing != SigmaSpacing.EXPONENTIAL;
       for (int i = 0; i < steps; i++) {
         double t = NumPy.sigmaToT(sigmas[i], logSigmas);

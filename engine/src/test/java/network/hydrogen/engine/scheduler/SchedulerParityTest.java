@@ -1,6 +1,8 @@
 package network.hydrogen.engine.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -85,9 +87,7 @@ class SchedulerParityTest {
       assertClose(schedule.sigmas(), floats(run.get("sigmas")), 1e-6, 0);
     }
     assertThat((double) schedule.initNoiseSigma())
-        .isCloseTo(
-            run.get("init_noise_sigma").asDouble(),
-            org.assertj.core.data.Percentage.withPercentage(1e-4));
+        .isCloseTo(run.get("init_noise_sigma").asDouble(), withinPercentage(1e-4));
 
     List<float[]> draws = new ArrayList<>();
     run.get("step_noise").forEach(n -> draws.add(floats(n)));
@@ -149,7 +149,7 @@ class SchedulerParityTest {
       double tolerance = relative * Math.abs(expected[i]) + absolute;
       assertThat((double) actual[i])
           .as("value %d of %d (expected %s)", i, actual.length, expected[i])
-          .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(tolerance));
+          .isCloseTo(expected[i], offset(tolerance));
     }
   }
 

@@ -2,6 +2,7 @@ package network.hydrogen.engine.scheduler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -159,8 +160,7 @@ class SchedulersTest {
     // sqrt((1 - a) / a) with a = (1 - 0.05) (1 - 0.06)
     double a = (1 - 0.05f) * (1 - 0.06f);
     assertThat(schedule.timesteps()[9]).isEqualTo(1f);
-    assertThat((double) schedule.sigmas()[9])
-        .isCloseTo(Math.sqrt((1 - a) / a), org.assertj.core.data.Offset.offset(1e-6));
+    assertThat((double) schedule.sigmas()[9]).isCloseTo(Math.sqrt((1 - a) / a), offset(1e-6));
   }
 
   @Test
@@ -247,7 +247,7 @@ class SchedulersTest {
       double expected =
           Math.sqrt(aPrev) * (x[k] - Math.sqrt(1 - a) * eps[k]) / Math.sqrt(a)
               + Math.sqrt(1 - aPrev) * eps[k];
-      assertThat((double) next[k]).isCloseTo(expected, org.assertj.core.data.Offset.offset(1e-5));
+      assertThat((double) next[k]).isCloseTo(expected, offset(1e-5));
     }
   }
 
@@ -260,9 +260,7 @@ class SchedulersTest {
     float[] eps = {1f, 0.5f};
     float[] next = run.step(eps, 0, x, null);
     for (int k = 0; k < x.length; k++) {
-      assertThat((double) next[k])
-          .isCloseTo(
-              x[k] + eps[k] * (sigmas[1] - sigmas[0]), org.assertj.core.data.Offset.offset(1e-5));
+      assertThat((double) next[k]).isCloseTo(x[k] + eps[k] * (sigmas[1] - sigmas[0]), offset(1e-5));
     }
   }
 
