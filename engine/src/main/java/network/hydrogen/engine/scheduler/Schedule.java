@@ -7,7 +7,8 @@ package network.hydrogen.engine.scheduler;
  * @param timesteps the N values handed to the UNet, in order (whole numbers except for Euler with
  *     Karras or exponential sigmas, or continuous timesteps)
  * @param sigmas the noise levels of the sigma-based methods, one more than the timesteps (ending in
- *     the final sigma); empty for DDIM and LCM
+ *     the final sigma; two more with Euler's log_linear interpolation, as in diffusers); empty for
+ *     DDIM and LCM
  * @param initNoiseSigma the factor by which the initial unit Gaussian latents are multiplied
  */
 public record Schedule(float[] timesteps, float[] sigmas, float initNoiseSigma) {

@@ -1,8 +1,12 @@
 package network.hydrogen.engine.tokenizer;
 
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -295,18 +299,24 @@ public final class ClipTokenizer {
   }
 
   private static Map<String, Integer> readVocab(Path file) throws IOException {
-    JsonNode root = readJson(file);
-    if (!root.isObject()) {
-      throw new ModelFormatException(file, "is not a JSON object of token to id");
-    }
-    Map<String, Integer> vocab = new HashMap<>(root.size() * 2);
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> entry = it.next();
-      if (!entry.getValue().canConvertToInt()) {
-        throw new ModelFormatException(
-            file, "maps '" + entry.getKey() + "' to " + entry.getValue() + ", not an integer id");
+    Map<String, Integer> vocab = new HashMap<>(100_000);
+    // streamed rather than read as a tree: this file has ~50k entries and loads on every task
+    try (JsonParser parser = JSON.getFactory().createParser(file.toFile())) {
+      if (parser.nextToken() != JsonToken.START_OBJECT) {
+        throw new ModelFormatException(file, "is not a JSON object of token to id");
       }
-      vocab.put(entry.getKey(), entry.getValue().intValue());
+      while (parser.nextToken() == JsonToken.FIELD_NAME) {
+        String token = parser.currentName();
+        if (parser.nextToken() != JsonToken.VALUE_NUMBER_INT) {
+          throw new ModelFormatException(
+              file, "maps '" + token + "' to " + parser.getText() + ", not an integer id");
+        }
+        vocab.put(token, parser.getIntValue());
+      }
+    } catch (FileNotFoundException | NoSuchFileException e) {
+      throw new ModelFormatException(file, "is missing from the tokenizer folder");
+    } catch (JacksonException e) {
+      throw new ModelFormatException(file, "is not valid JSON: " + e.getOriginalMessage());
     }
     return vocab;
   }
@@ -363,9 +373,9 @@ public final class ClipTokenizer {
   private static JsonNode readJson(Path file) throws IOException {
     try {
       return JSON.readTree(file.toFile());
-    } catch (NoSuchFileException e) {
+    } catch (FileNotFoundException | NoSuchFileException e) {
       throw new ModelFormatException(file, "is missing from the tokenizer folder");
-    } catch (com.fasterxml.jackson.core.JacksonException e) {
+    } catch (JacksonException e) {
       throw new ModelFormatException(file, "is not valid JSON: " + e.getOriginalMessage());
     }
   }

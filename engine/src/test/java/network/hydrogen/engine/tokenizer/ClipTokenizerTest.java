@@ -139,6 +139,23 @@ class ClipTokenizerTest {
   }
 
   @Test
+  void missingOrMalformedVocabIsNamed(@TempDir Path dir) throws IOException {
+    Files.copy(TOKENIZER_DIR.resolve("merges.txt"), dir.resolve("merges.txt"));
+    assertThatThrownBy(() -> ClipTokenizer.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("vocab.json is missing");
+    Files.writeString(dir.resolve("vocab.json"), "{\"a</w>\": \"one\"}");
+    assertThatThrownBy(() -> ClipTokenizer.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("'a</w>'")
+        .hasMessageContaining("not an integer id");
+    Files.writeString(dir.resolve("vocab.json"), "{\"a</w>\": 1,");
+    assertThatThrownBy(() -> ClipTokenizer.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("not valid JSON");
+  }
+
+  @Test
   void mergeOutsideVocabIsRejectedWithItsLine(@TempDir Path dir) throws IOException {
     Files.copy(TOKENIZER_DIR.resolve("vocab.json"), dir.resolve("vocab.json"));
     Files.writeString(dir.resolve("merges.txt"), "#version: 0.2\ni n\nzzqq xxyy\n");
