@@ -40,6 +40,9 @@ public final class ClipTokenizer {
   private static final String END_OF_WORD = "</w>";
   private static final int MAX_CACHED_WORDS = 100_000;
 
+  /** The number of positions of CLIP text encoders. */
+  private static final int CLIP_CONTEXT_LENGTH = 77;
+
   private static final Pattern WHITE_SPACE_RUN = Pattern.compile("\\p{IsWhite_Space}+");
   private static final Pattern CLIP_WORDS =
       Pattern.compile(
@@ -116,15 +119,15 @@ public final class ClipTokenizer {
       }
     }
     JsonNode maxLengthNode = config.path("model_max_length");
-    int maxLength = 77;
+    int maxLength = CLIP_CONTEXT_LENGTH;
     if (!maxLengthNode.isMissingNode()) {
-      // transformers writes a huge sentinel when a tokenizer has no limit of its own
-      if (!maxLengthNode.canConvertToLong() || maxLengthNode.asLong() < 2) {
+      if (!maxLengthNode.isNumber() || maxLengthNode.asDouble() < 2) {
         throw new ModelFormatException(
             directory.resolve("tokenizer_config.json"),
             "has model_max_length " + maxLengthNode + "; expected an integer of at least 2");
       }
-      maxLength = (int) Math.min(maxLengthNode.asLong(), 77);
+      // transformers writes a huge sentinel when a tokenizer sets no limit of its own
+      maxLength = (int) Math.min(maxLengthNode.asDouble(), CLIP_CONTEXT_LENGTH);
     }
     List<String> longestFirst = new ArrayList<>(specials);
     longestFirst.sort(Comparator.comparingInt(String::length).reversed());

@@ -123,6 +123,24 @@ class ClipTokenizerTest {
   }
 
   @Test
+  void modelMaxLengthIsReadAndCappedAtClipsContext(@TempDir Path dir) throws IOException {
+    copyVocabAndMerges(dir);
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": 16}");
+    ClipTokenizer short16 = ClipTokenizer.load(dir);
+    int[] ids = short16.encode("fox ".repeat(30));
+    assertThat(ids).hasSize(16);
+    assertThat(ids[15]).isEqualTo(49407);
+    Files.writeString(
+        dir.resolve("tokenizer_config.json"),
+        "{\"model_max_length\": 1000000000000000019884624838656}");
+    assertThat(ClipTokenizer.load(dir).maxLength()).isEqualTo(77);
+    Files.writeString(dir.resolve("tokenizer_config.json"), "{\"model_max_length\": \"long\"}");
+    assertThatThrownBy(() -> ClipTokenizer.load(dir))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("model_max_length");
+  }
+
+  @Test
   void worksWithoutConfigFiles(@TempDir Path dir) throws IOException {
     copyVocabAndMerges(dir);
     ClipTokenizer bare = ClipTokenizer.load(dir);
