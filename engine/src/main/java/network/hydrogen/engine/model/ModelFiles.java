@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -101,10 +102,11 @@ public final class ModelFiles {
   }
 
   /**
-   * The standard tokenizer of a family (the CLIP BPE files shared by SD 1.x and 2.x, unpacked from
-   * the class path into a temporary folder, with the family's padding token).
+   * The standard tokenizer folder of a family: the CLIP BPE files shared by SD 1.x and 2.x and the
+   * family's {@code tokenizer_config.json} (its padding token), unpacked from the class path into a
+   * temporary folder.
    */
-  public static TokenizerFiles standardTokenizer(ModelFamily family) throws IOException {
+  public static Path standardTokenizer(ModelFamily family) throws IOException {
     if (family.standardConfigs() == null) {
       throw new IllegalArgumentException(family + " is recognised but not yet supported");
     }
@@ -126,7 +128,7 @@ public final class ModelFiles {
 
     String describe(String relative);
 
-    TokenizerFiles tokenizer() throws IOException;
+    Path tokenizer() throws IOException;
   }
 
   private record FolderConfigs(Path folder) implements ConfigSource {
@@ -148,19 +150,14 @@ public final class ModelFiles {
     }
 
     @Override
-    public TokenizerFiles tokenizer() {
+    public Path tokenizer() {
       Path dir = folder.resolve("tokenizer");
       for (String name : List.of("vocab.json", "merges.txt")) {
         if (!Files.isRegularFile(dir.resolve(name))) {
           throw new ModelFormatException(dir.resolve(name), "is missing");
         }
       }
-      Path config = dir.resolve("tokenizer_config.json");
-      return TokenizerFiles.of(
-          dir.resolve("vocab.json"),
-          dir.resolve("merges.txt"),
-          Files.isRegularFile(config) ? ConfigJson.read(config) : null,
-          config.toString());
+      return dir;
     }
   }
 
@@ -176,24 +173,30 @@ public final class ModelFiles {
     }
 
     @Override
-    public TokenizerFiles tokenizer() throws IOException {
-      Path dir = StandardBpe.directory();
-      return TokenizerFiles.of(
-          dir.resolve("vocab.json"),
-          dir.resolve("merges.txt"),
-          json("tokenizer/tokenizer_config.json"),
-          describe("tokenizer/tokenizer_config.json"));
+    public Path tokenizer() throws IOException {
+      return StandardTokenizers.directory(family);
     }
   }
 
-  /** The CLIP BPE files shared by SD 1.x and 2.x, unpacked once from the class path. */
-  private static final class StandardBpe {
-    private static Path directory;
+  /**
+   * The standard tokenizer folders, unpacked once per family from the class path: the CLIP BPE
+   * files shared by SD 1.x and 2.x and the family's tokenizer config.
+   */
+  private static final class StandardTokenizers {
+    private static final Map<ModelFamily, Path> DIRECTORIES = new EnumMap<>(ModelFamily.class);
 
-    static synchronized Path directory() throws IOException {
+    static synchronized Path directory(ModelFamily family) throws IOException {
+      Path directory = DIRECTORIES.get(family);
       if (directory == null) {
-        Path dir = Files.createTempDirectory("hydrogen-clip-bpe");
+        Path dir = Files.createTempDirectory("hydrogen-tokenizer-" + family);
         dir.toFile().deleteOnExit();
+        Path config = dir.resolve("tokenizer_config.json");
+        try (InputStream in =
+            ModelFiles.class.getResourceAsStream(
+                STANDARD + family.standardConfigs() + "/tokenizer/tokenizer_config.json")) {
+          Files.copy(in, config);
+        }
+        config.toFile().deleteOnExit();
         for (String name : List.of("vocab.json", "merges.txt")) {
           Path target = dir.resolve(name);
           try (InputStream packed =
@@ -206,6 +209,7 @@ public final class ModelFiles {
           target.toFile().deleteOnExit();
         }
         directory = dir;
+        DIRECTORIES.put(family, dir);
       }
       return directory;
     }
@@ -217,7 +221,7 @@ public final class ModelFiles {
       UNetConfig unet,
       VaeConfig vae,
       JsonNode scheduler,
-      TokenizerFiles tokenizer) {}
+      Path tokenizer) {}
 
   private static Configs readConfigs(ConfigSource source) throws IOException {
     JsonNode index = source.json("model_index.json");

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 /**
  * A Stable Diffusion model as loaded from a diffusers folder or a single-file checkpoint: each
  * network's config and its weights by diffusers names (checked against the config at load), the
- * scheduler config, the tokenizer files and {@code model_index.json}. Open one with {@link
- * ModelFiles}.
+ * scheduler config, the tokenizer folder (as {@code ClipTokenizer.load} reads it) and {@code
+ * model_index.json}. Open one with {@link ModelFiles}.
  */
 public record StableDiffusionModel(
     Path source,
@@ -17,7 +17,7 @@ public record StableDiffusionModel(
     Component<UNetConfig> unet,
     Component<VaeConfig> vae,
     JsonNode schedulerConfig,
-    TokenizerFiles tokenizer) {
+    Path tokenizer) {
 
   /** One network: its config and its weights, by diffusers parameter names. */
   public record Component<C>(C config, WeightSource weights) {}
