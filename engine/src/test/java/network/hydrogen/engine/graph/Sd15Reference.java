@@ -1,0 +1,80 @@
+package network.hydrogen.engine.graph;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import network.hydrogen.engine.model.SafeTensorsFile;
+import network.hydrogen.engine.model.WeightSource;
+
+/** The tiny SD 1.x reference model and the outputs diffusers computed from it (test data). */
+final class Sd15Reference {
+
+  static final Path ROOT = Path.of("src/test/resources/engine-reference/sd15");
+  static final Path MODEL = ROOT.resolve("model");
+
+  private Sd15Reference() {}
+
+  static JsonNode index() throws IOException {
+    return new ObjectMapper().readTree(ROOT.resolve("golden/index.json").toFile());
+  }
+
+  static WeightSource weights(String component, String file) throws IOException {
+    return WeightSource.of(List.of(SafeTensorsFile.open(MODEL.resolve(component).resolve(file))));
+  }
+
+  /** A golden tensor from its index entry ({@code file} and {@code shape}). */
+  static FloatTensor tensor(JsonNode entry) throws IOException {
+    byte[] bytes = Files.readAllBytes(ROOT.resolve(entry.get("file").asText()));
+    float[] values = new float[bytes.length / Float.BYTES];
+    ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    long[] shape = new long[entry.get("shape").size()];
+    for (int i = 0; i < shape.length; i++) {
+      shape[i] = entry.get("shape").get(i).asLong();
+    }
+    return new FloatTensor(shape, values);
+  }
+
+  /** Token ids of a prompt listed in {@code tokens.cases}. */
+  static long[] tokens(String text) throws IOException {
+    for (JsonNode c : index().get("tokens").get("cases")) {
+      if (c.get("text").asText().equals(text)) {
+        long[] ids = new long[c.get("ids").size()];
+        for (int i = 0; i < ids.length; i++) {
+          ids[i] = c.get("ids").get(i).asLong();
+        }
+        return ids;
+      }
+    }
+    throw new IllegalArgumentException("no token case for " + text);
+  }
+
+  /** Asserts the reference tolerance of one network call: 1e-4 x max(1, max |expected|). */
+  static void assertClose(FloatTensor actual, FloatTensor expected) {
+    assertThat(actual.shape()).containsExactly(expected.shape());
+    float maxRef = 0;
+    float maxErr = 0;
+    for (int i = 0; i < expected.values().length; i++) {
+      maxRef = Math.max(maxRef, Math.abs(expected.values()[i]));
+      maxErr = Math.max(maxErr, Math.abs(expected.values()[i] - actual.values()[i]));
+    }
+    double tolerance = 1e-4 * Math.max(1, maxRef);
+    System.out.printf("max_abs_err=%.3g tolerance=%.3g%n", maxErr, tolerance);
+    assertThat((double) maxErr).isLessThanOrEqualTo(tolerance);
+  }
+
+  /** The rows {@code [from, to)} of the first axis. */
+  static FloatTensor rows(FloatTensor t, int from, int to) {
+    long[] shape = t.shape();
+    int rowSize = (int) (t.values().length / shape[0]);
+    shape[0] = to - from;
+    return new FloatTensor(
+        shape, java.util.Arrays.copyOfRange(t.values(), from * rowSize, to * rowSize));
+  }
+}
