@@ -179,9 +179,22 @@ final class ConfigJson {
 
   /** Fails when a field that selects a variant this engine does not build is set. */
   void requireUnset(String name, String why) {
-    if (has(name) && !(field(name).isBoolean() && !field(name).booleanValue())) {
-      throw error(name, "= " + field(name) + " is not supported: " + why);
+    JsonNode node = field(name);
+    if (node != null && !isFalse(node)) {
+      throw error(name, "= " + node + " is not supported: " + why);
     }
+  }
+
+  private static boolean isFalse(JsonNode node) {
+    if (node.isArray()) {
+      for (JsonNode element : node) {
+        if (!isFalse(element)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return node.isBoolean() && !node.booleanValue();
   }
 
   /** Fails when a field is set to something other than the one value this engine builds. */
