@@ -18,11 +18,11 @@ class TextEncoderTest {
 
   @BeforeAll
   static void open() throws IOException {
-    config = ClipTextConfig.read(Sd15Reference.MODEL.resolve("text_encoder/config.json"));
+    config = ClipTextConfig.read(Reference.SD15.model().resolve("text_encoder/config.json"));
     encoder =
         TextEncoder.create(
             config,
-            Sd15Reference.weights("text_encoder", "model.safetensors"),
+            Reference.SD15.weights("text_encoder", "model.safetensors"),
             new InferenceOptions(1));
   }
 
@@ -40,30 +40,29 @@ class TextEncoderTest {
 
   @Test
   void reproducesCondAndUncondEmbeddingsInOneBatch() throws IOException {
-    JsonNode entry = Sd15Reference.index().get("text_embeddings");
-    long[] cond = Sd15Reference.tokens(entry.get("prompt").asText());
-    long[] uncond = Sd15Reference.tokens(entry.get("negative_prompt").asText());
+    JsonNode entry = Reference.SD15.index().get("text_embeddings");
+    long[] cond = Reference.SD15.tokens("tokens", entry.get("prompt").asText());
+    long[] uncond = Reference.SD15.tokens("tokens", entry.get("negative_prompt").asText());
 
     TextEncoder.Output out = encoder.encode(new long[][] {cond, uncond});
 
-    Sd15Reference.assertClose(
-        Sd15Reference.rows(out.lastHiddenState(), 0, 1), Sd15Reference.tensor(entry.get("cond")));
-    Sd15Reference.assertClose(
-        Sd15Reference.rows(out.lastHiddenState(), 1, 2), Sd15Reference.tensor(entry.get("uncond")));
+    Reference.assertClose(
+        Reference.rows(out.lastHiddenState(), 0, 1), Reference.SD15.tensor(entry.get("cond")));
+    Reference.assertClose(
+        Reference.rows(out.lastHiddenState(), 1, 2), Reference.SD15.tensor(entry.get("uncond")));
   }
 
   @Test
   void batchItemsAreIndependentAndPooledIsTheFirstEndToken() throws IOException {
-    long[] fox = Sd15Reference.tokens("a red fox in the snow");
-    long[] empty = Sd15Reference.tokens("");
+    long[] fox = Reference.SD15.tokens("tokens", "a red fox in the snow");
+    long[] empty = Reference.SD15.tokens("tokens", "");
     TextEncoder.Output single = encoder.encode(new long[][] {fox});
     TextEncoder.Output triple = encoder.encode(new long[][] {empty, fox, empty});
 
     assertThat(triple.lastHiddenState().shape()).containsExactly(3, 77, 32);
     assertThat(triple.penultimateHiddenState().shape()).containsExactly(3, 77, 32);
     assertThat(triple.pooled().shape()).containsExactly(3, 32);
-    Sd15Reference.assertClose(
-        Sd15Reference.rows(triple.lastHiddenState(), 1, 2), single.lastHiddenState());
+    Reference.assertClose(Reference.rows(triple.lastHiddenState(), 1, 2), single.lastHiddenState());
     // the prompt's end token is at position 7: the pooled output is that row of the last state
     float[] row7 = java.util.Arrays.copyOfRange(single.lastHiddenState().values(), 7 * 32, 8 * 32);
     assertThat(single.pooled().values()).containsExactly(row7);
@@ -78,7 +77,7 @@ class TextEncoderTest {
     assertThat(specs)
         .extracting(ParameterSpec::name)
         .containsExactlyInAnyOrderElementsOf(
-            Sd15Reference.weights("text_encoder", "model.safetensors").names());
+            Reference.SD15.weights("text_encoder", "model.safetensors").names());
     assertThat(specs)
         .contains(
             new ParameterSpec("text_model.embeddings.token_embedding.weight", List.of(49408L, 32L)),
@@ -93,7 +92,7 @@ class TextEncoderTest {
             () ->
                 TextEncoder.create(
                     wider,
-                    Sd15Reference.weights("text_encoder", "model.safetensors"),
+                    Reference.SD15.weights("text_encoder", "model.safetensors"),
                     InferenceOptions.defaults()))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("model.safetensors")

@@ -18,11 +18,11 @@ class UNetTest {
 
   @BeforeAll
   static void open() throws IOException {
-    config = UNetConfig.read(Sd15Reference.MODEL.resolve("unet/config.json"));
+    config = UNetConfig.read(Reference.SD15.model().resolve("unet/config.json"));
     unet =
         UNet.create(
             config,
-            Sd15Reference.weights("unet", "diffusion_pytorch_model.safetensors"),
+            Reference.SD15.weights("unet", "diffusion_pytorch_model.safetensors"),
             new InferenceOptions(1));
   }
 
@@ -32,9 +32,9 @@ class UNetTest {
   }
 
   private static FloatTensor context(int batch) throws IOException {
-    JsonNode entry = Sd15Reference.index().get("text_embeddings");
-    float[] cond = Sd15Reference.tensor(entry.get("cond")).values();
-    float[] uncond = Sd15Reference.tensor(entry.get("uncond")).values();
+    JsonNode entry = Reference.SD15.index().get("text_embeddings");
+    float[] cond = Reference.SD15.tensor(entry.get("cond")).values();
+    float[] uncond = Reference.SD15.tensor(entry.get("uncond")).values();
     float[] values = new float[batch * cond.length];
     for (int i = 0; i < batch; i++) {
       System.arraycopy(i % 2 == 0 ? cond : uncond, 0, values, i * cond.length, cond.length);
@@ -65,14 +65,14 @@ class UNetTest {
 
   @Test
   void reproducesTheReferenceCallWithPerItemTimesteps() throws IOException {
-    JsonNode entry = Sd15Reference.index().get("unet_call");
+    JsonNode entry = Reference.SD15.index().get("unet_call");
     float[] timesteps = {
       (float) entry.get("timesteps").get(0).asDouble(),
       (float) entry.get("timesteps").get(1).asDouble()
     };
     FloatTensor out =
-        unet.predict(Sd15Reference.tensor(entry.get("sample")), timesteps, context(2));
-    Sd15Reference.assertClose(out, Sd15Reference.tensor(entry.get("out")));
+        unet.predict(Reference.SD15.tensor(entry.get("sample")), timesteps, context(2));
+    Reference.assertClose(out, Reference.SD15.tensor(entry.get("out")));
   }
 
   @Test
@@ -92,8 +92,8 @@ class UNetTest {
   void batchItemsDoNotInfluenceEachOther() throws IOException {
     FloatTensor pair = noise(2, 4, 8, 16);
     FloatTensor both = unet.predict(pair, new float[] {700, 700}, context(2));
-    FloatTensor first = unet.predict(Sd15Reference.rows(pair, 0, 1), new float[] {700}, context(1));
-    Sd15Reference.assertClose(Sd15Reference.rows(both, 0, 1), first);
+    FloatTensor first = unet.predict(Reference.rows(pair, 0, 1), new float[] {700}, context(1));
+    Reference.assertClose(Reference.rows(both, 0, 1), first);
   }
 
   @Test
@@ -101,7 +101,7 @@ class UNetTest {
     assertThat(UNet.parameters(config))
         .extracting(ParameterSpec::name)
         .containsExactlyInAnyOrderElementsOf(
-            Sd15Reference.weights("unet", "diffusion_pytorch_model.safetensors").names());
+            Reference.SD15.weights("unet", "diffusion_pytorch_model.safetensors").names());
   }
 
   @Test
@@ -111,7 +111,7 @@ class UNetTest {
             () ->
                 UNet.create(
                     config,
-                    Sd15Reference.weights("vae", "diffusion_pytorch_model.safetensors"),
+                    Reference.SD15.weights("vae", "diffusion_pytorch_model.safetensors"),
                     InferenceOptions.defaults()))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("vae/diffusion_pytorch_model.safetensors")

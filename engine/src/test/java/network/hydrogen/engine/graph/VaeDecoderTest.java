@@ -16,11 +16,11 @@ class VaeDecoderTest {
 
   @BeforeAll
   static void open() throws IOException {
-    config = AutoencoderConfig.read(Sd15Reference.MODEL.resolve("vae/config.json"));
+    config = AutoencoderConfig.read(Reference.SD15.model().resolve("vae/config.json"));
     decoder =
         VaeDecoder.create(
             config,
-            Sd15Reference.weights("vae", "diffusion_pytorch_model.safetensors"),
+            Reference.SD15.weights("vae", "diffusion_pytorch_model.safetensors"),
             new InferenceOptions(1));
   }
 
@@ -31,14 +31,14 @@ class VaeDecoderTest {
 
   @Test
   void reproducesTheReferenceDecode() throws IOException {
-    JsonNode index = Sd15Reference.index();
-    FloatTensor latents = Sd15Reference.tensor(index.get("unet_call").get("sample"));
+    JsonNode index = Reference.SD15.index();
+    FloatTensor latents = Reference.SD15.tensor(index.get("unet_call").get("sample"));
     float[] unscaled = latents.values().clone();
     for (int i = 0; i < unscaled.length; i++) {
       unscaled[i] /= (float) config.scalingFactor();
     }
     FloatTensor image = decoder.decode(new FloatTensor(latents.shape(), unscaled));
-    Sd15Reference.assertClose(image, Sd15Reference.tensor(index.get("vae_decode").get("out")));
+    Reference.assertClose(image, Reference.SD15.tensor(index.get("vae_decode").get("out")));
   }
 
   @Test
@@ -55,6 +55,6 @@ class VaeDecoderTest {
                     VaeDecoder.parameters(config).stream(), VaeEncoder.parameters(config).stream())
                 .map(ParameterSpec::name))
         .containsExactlyInAnyOrderElementsOf(
-            Sd15Reference.weights("vae", "diffusion_pytorch_model.safetensors").names());
+            Reference.SD15.weights("vae", "diffusion_pytorch_model.safetensors").names());
   }
 }

@@ -13,25 +13,28 @@ import java.util.List;
 import network.hydrogen.engine.model.SafeTensorsFile;
 import network.hydrogen.engine.model.WeightSource;
 
-/** The tiny SD 1.x reference model and the outputs diffusers computed from it (test data). */
-final class Sd15Reference {
+/** A tiny reference model folder and the outputs diffusers computed from it (test data). */
+record Reference(Path root) {
 
-  static final Path ROOT = Path.of("src/test/resources/engine-reference/sd15");
-  static final Path MODEL = ROOT.resolve("model");
+  static final Reference SD15 = new Reference(Path.of("src/test/resources/engine-reference/sd15"));
+  static final Reference SDXL_REFINER =
+      new Reference(Path.of("src/test/resources/engine-reference/sdxl-refiner"));
 
-  private Sd15Reference() {}
-
-  static JsonNode index() throws IOException {
-    return new ObjectMapper().readTree(ROOT.resolve("golden/index.json").toFile());
+  Path model() {
+    return root.resolve("model");
   }
 
-  static WeightSource weights(String component, String file) throws IOException {
-    return WeightSource.of(List.of(SafeTensorsFile.open(MODEL.resolve(component).resolve(file))));
+  JsonNode index() throws IOException {
+    return new ObjectMapper().readTree(root.resolve("golden/index.json").toFile());
+  }
+
+  WeightSource weights(String component, String file) throws IOException {
+    return WeightSource.of(List.of(SafeTensorsFile.open(model().resolve(component).resolve(file))));
   }
 
   /** A golden tensor from its index entry ({@code file} and {@code shape}). */
-  static FloatTensor tensor(JsonNode entry) throws IOException {
-    byte[] bytes = Files.readAllBytes(ROOT.resolve(entry.get("file").asText()));
+  FloatTensor tensor(JsonNode entry) throws IOException {
+    byte[] bytes = Files.readAllBytes(root.resolve(entry.get("file").asText()));
     float[] values = new float[bytes.length / Float.BYTES];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
     long[] shape = new long[entry.get("shape").size()];
@@ -41,9 +44,9 @@ final class Sd15Reference {
     return new FloatTensor(shape, values);
   }
 
-  /** Token ids of a prompt listed in {@code tokens.cases}. */
-  static long[] tokens(String text) throws IOException {
-    for (JsonNode c : index().get("tokens").get("cases")) {
+  /** Token ids of a prompt listed in the index's {@code tokensField.cases}. */
+  long[] tokens(String tokensField, String text) throws IOException {
+    for (JsonNode c : index().get(tokensField).get("cases")) {
       if (c.get("text").asText().equals(text)) {
         long[] ids = new long[c.get("ids").size()];
         for (int i = 0; i < ids.length; i++) {
