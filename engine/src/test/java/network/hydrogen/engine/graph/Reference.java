@@ -19,6 +19,8 @@ record Reference(Path root) {
   static final Reference SD15 = new Reference(Path.of("src/test/resources/engine-reference/sd15"));
   static final Reference SDXL_REFINER =
       new Reference(Path.of("src/test/resources/engine-reference/sdxl-refiner"));
+  static final Reference SD2_LIKE =
+      new Reference(Path.of("src/test/resources/engine-graph/sd2-like"));
 
   Path model() {
     return root.resolve("model");
