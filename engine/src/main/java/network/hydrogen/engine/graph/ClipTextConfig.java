@@ -2,6 +2,7 @@ package network.hydrogen.engine.graph;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import network.hydrogen.engine.model.ModelFormatException;
 
 /**
  * The shape of a transformers {@code CLIPTextModel} / {@code CLIPTextModelWithProjection}, from its
@@ -71,8 +72,7 @@ public record ClipTextConfig(
           json.integer("projection_dim", 512),
           withProjection);
     } catch (IllegalArgumentException e) {
-      throw new network.hydrogen.engine.model.ModelFormatException(
-          json.source() + ": " + e.getMessage());
+      throw new ModelFormatException(json.source() + ": " + e.getMessage());
     }
   }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import network.hydrogen.engine.model.ModelFormatException;
 
@@ -144,7 +145,7 @@ final class ConfigJson {
       if (fallback == null) {
         throw error(name, "is missing");
       }
-      return java.util.Collections.nCopies(blocks, fallback);
+      return Collections.nCopies(blocks, fallback);
     }
     if (node.isArray()) {
       if (node.size() != blocks) {
@@ -159,7 +160,7 @@ final class ConfigJson {
       }
       return List.copyOf(values);
     }
-    return java.util.Collections.nCopies(blocks, integer(name, 0));
+    return Collections.nCopies(blocks, integer(name, 0));
   }
 
   List<Integer> integers(String name) {

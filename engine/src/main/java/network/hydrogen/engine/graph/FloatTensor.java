@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A dense row-major float32 tensor on the heap: the inputs and outputs of the networks (latents,
- * text embeddings, images), small next to the weights.
+ * text embeddings, images), small next to the weights. The values array is shared, not copied.
  */
 public record FloatTensor(long[] shape, float[] values) {
 

@@ -2,6 +2,7 @@ package network.hydrogen.engine.graph;
 
 import static network.hydrogen.engine.graph.GraphBuilder.attr;
 
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -68,7 +69,7 @@ final class Layers {
     String gamma = g.parameter(prefix + ".weight", channels);
     String beta = g.parameter(prefix + ".bias", channels);
     float[] ones = new float[(int) groups];
-    java.util.Arrays.fill(ones, 1f);
+    Arrays.fill(ones, 1f);
     String grouped = g.reshape(x, 0, groups, -1);
     String normed =
         g.node(

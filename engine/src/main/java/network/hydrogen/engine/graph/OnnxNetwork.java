@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import network.hydrogen.engine.model.WeightSource;
 
 /**
@@ -83,7 +84,7 @@ final class OnnxNetwork implements AutoCloseable {
 
   /** Runs the session and returns the named float outputs; closes the inputs. */
   Map<String, FloatTensor> run(Map<String, OnnxTensor> inputs, String... outputs) {
-    try (OrtSession.Result result = session.run(inputs, java.util.Set.of(outputs))) {
+    try (OrtSession.Result result = session.run(inputs, Set.of(outputs))) {
       Map<String, FloatTensor> values = new LinkedHashMap<>();
       for (String output : outputs) {
         OnnxValue value = result.get(output).orElseThrow();

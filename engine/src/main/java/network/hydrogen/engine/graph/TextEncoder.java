@@ -2,6 +2,7 @@ package network.hydrogen.engine.graph;
 
 import ai.onnxruntime.OnnxTensor;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import network.hydrogen.engine.model.WeightSource;
@@ -104,7 +105,7 @@ public final class TextEncoder implements AutoCloseable {
   public Output encode(int[][] ids) {
     long[][] wide = new long[ids.length][];
     for (int row = 0; row < ids.length; row++) {
-      wide[row] = java.util.Arrays.stream(ids[row]).asLongStream().toArray();
+      wide[row] = Arrays.stream(ids[row]).asLongStream().toArray();
     }
     return encode(wide);
   }

@@ -46,6 +46,7 @@ final class UNetGraph {
     g.input(TIMESTEP, DataType.FLOAT, "batch");
     g.input(ENCODER_HIDDEN_STATES, DataType.FLOAT, "batch", "sequence", "context_width");
 
+    // SDXL's added conditioning (addition_embed_type text_time) will be summed into emb here.
     String emb = timeEmbedding();
     String sample = SAMPLE;
     if (config.centerInputSample()) {
@@ -71,6 +72,7 @@ final class UNetGraph {
     for (int i = 0; i < blocks; i++) {
       x = downBlock(i, x, emb, skips);
     }
+    // ControlNet residuals will be added to the skips and to the mid block's output here.
     if (config.midBlockType() != null) {
       x = midBlock(x, emb);
     }
