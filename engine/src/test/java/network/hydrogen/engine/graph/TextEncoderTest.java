@@ -5,8 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.List;
+import java.util.Set;
+import network.hydrogen.engine.model.DType;
 import network.hydrogen.engine.model.ModelFormatException;
+import network.hydrogen.engine.model.Tensor;
+import network.hydrogen.engine.model.WeightSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,6 +106,45 @@ class TextEncoderTest {
         .hasMessageContaining(
             "tensor text_model.embeddings.position_embedding.weight has shape [77, 32] but the"
                 + " config needs [77, 64]");
+  }
+
+  @Test
+  void widensHalfPrecisionWeights() throws IOException {
+    WeightSource full = Reference.SD15.weights("text_encoder", "model.safetensors");
+    WeightSource half =
+        new WeightSource() {
+          @Override
+          public Set<String> names() {
+            return full.names();
+          }
+
+          @Override
+          public Tensor tensor(String name) throws IOException {
+            FloatBuffer values = full.tensor(name).toFloat32();
+            ByteBuffer bytes =
+                ByteBuffer.allocate(values.remaining() * 2).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < values.remaining(); i++) {
+              bytes.putShort(2 * i, Float.floatToFloat16(values.get(i)));
+            }
+            return new Tensor(name, DType.F16, full.tensor(name).shape(), bytes);
+          }
+
+          @Override
+          public String describe() {
+            return "fp16 copy of " + full.describe();
+          }
+        };
+    long[] fox = Reference.SD15.tokens("tokens", "a red fox in the snow");
+    try (TextEncoder halfEncoder = TextEncoder.create(config, half, new InferenceOptions(1))) {
+      float[] expected = encoder.encode(new long[][] {fox}).lastHiddenState().values();
+      float[] actual = halfEncoder.encode(new long[][] {fox}).lastHiddenState().values();
+      float maxError = 0;
+      for (int i = 0; i < expected.length; i++) {
+        maxError = Math.max(maxError, Math.abs(expected[i] - actual[i]));
+      }
+      // fp16 rounding of the weights moves the output a little, never a lot
+      assertThat(maxError).isGreaterThan(0f).isLessThan(0.05f);
+    }
   }
 
   @Test

@@ -83,6 +83,12 @@ class UNetTest {
     FloatTensor triple = unet.predict(noise(3, 4, 16, 8), new float[] {999, 500, 1}, context(3));
     assertThat(triple.shape()).containsExactly(3, 4, 16, 8);
 
+    // a long prompt's context (two 77-token chunks) is just a longer sequence
+    FloatTensor twoChunks = context(2);
+    FloatTensor longContext = new FloatTensor(new long[] {1, 154, 32}, twoChunks.values());
+    assertThat(unet.predict(noise(1, 4, 8, 8), new float[] {5}, longContext).shape())
+        .containsExactly(1, 4, 8, 8);
+
     // odd latent sizes: the upsampler follows the skip connection's size
     FloatTensor odd = unet.predict(noise(1, 4, 7, 5), new float[] {10}, context(1));
     assertThat(odd.shape()).containsExactly(1, 4, 7, 5);
