@@ -58,7 +58,8 @@ final class Layers {
 
   /**
    * {@code torch.nn.GroupNorm} on NCHW (or NC...) input, as torch's own ONNX export writes it:
-   * InstanceNormalization over [N, groups, rest], then the per-channel affine.
+   * InstanceNormalization over [N, groups, rest], then the per-channel affine. (ONNX's opset-18
+   * GroupNormalization scales per group, not per channel, so it cannot express torch's.)
    */
   static String groupNorm(
       GraphBuilder g, String prefix, String x, long channels, long groups, double eps) {
