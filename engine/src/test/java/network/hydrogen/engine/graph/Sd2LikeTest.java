@@ -1,9 +1,11 @@
 package network.hydrogen.engine.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import network.hydrogen.engine.model.ModelFormatException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,5 +62,46 @@ class Sd2LikeTest {
               REF.tensor(REF.index().get("text").get("last_hidden_state")));
       Reference.assertClose(out, REF.tensor(call.get("out")));
     }
+  }
+
+  @Test
+  void aConvProjectionConfigNamesTheLinearProjectionTensorItCannotUse() throws IOException {
+    UNetConfig linear = UNetConfig.read(REF.model().resolve("unet/config.json"));
+    UNetConfig conv =
+        new UNetConfig(
+            linear.inChannels(),
+            linear.outChannels(),
+            linear.blockOutChannels(),
+            linear.downBlockTypes(),
+            linear.upBlockTypes(),
+            linear.midBlockType(),
+            linear.layersPerBlock(),
+            linear.transformerLayersPerBlock(),
+            linear.numAttentionHeads(),
+            linear.crossAttentionDim(),
+            false,
+            linear.upcastAttention(),
+            linear.normNumGroups(),
+            linear.normEps(),
+            linear.flipSinToCos(),
+            linear.freqShift(),
+            linear.timeEmbeddingDim(),
+            linear.downsamplePadding(),
+            linear.midBlockScaleFactor(),
+            linear.centerInputSample(),
+            linear.convInKernel(),
+            linear.convOutKernel(),
+            linear.additionEmbedType());
+    assertThatThrownBy(
+            () ->
+                UNet.create(
+                    conv,
+                    REF.weights("unet", "diffusion_pytorch_model.safetensors"),
+                    InferenceOptions.defaults()))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("sd2-like/model/unet/diffusion_pytorch_model.safetensors")
+        .hasMessageContaining(
+            "tensor down_blocks.0.attentions.0.proj_in.weight has shape [32, 32] but the config"
+                + " needs [32, 32, 1, 1]");
   }
 }
