@@ -1,0 +1,126 @@
+package network.hydrogen.engine.graph;
+
+import static network.hydrogen.engine.graph.GraphBuilder.attr;
+
+import ai.onnx.proto.OnnxMl.TensorProto.DataType;
+import java.util.List;
+
+/**
+ * Builds transformers' {@code CLIPTextModel}: token + position embeddings, pre-LN encoder layers
+ * with causal self-attention, final layer norm; outputs the last hidden state, the hidden state
+ * before the last layer (SDXL, clip skip) and the pooled end-of-text state (projected when the
+ * model has a {@code text_projection}).
+ */
+final class ClipTextGraph {
+
+  static final String INPUT_IDS = "input_ids";
+  static final String LAST_HIDDEN_STATE = "last_hidden_state";
+  static final String PENULTIMATE_HIDDEN_STATE = "penultimate_hidden_state";
+  static final String POOLED = "pooled_output";
+
+  private ClipTextGraph() {}
+
+  static NetworkGraph build(ClipTextConfig config) {
+    GraphBuilder g = new GraphBuilder("clip_text_model");
+    long width = config.hiddenSize();
+    long maxPositions = config.maxPositionEmbeddings();
+    g.input(INPUT_IDS, DataType.INT64, "batch", "sequence");
+
+    String tokens =
+        g.node(
+            "Gather",
+            List.of(
+                g.parameter(
+                    "text_model.embeddings.token_embedding.weight", config.vocabSize(), width),
+                INPUT_IDS),
+            attr("axis", 0L));
+    String sequenceLength = g.slice(g.shape(INPUT_IDS), g.ints(1), g.ints(2), g.ints(0));
+    String positions =
+        g.slice(
+            g.parameter("text_model.embeddings.position_embedding.weight", maxPositions, width),
+            g.ints(0),
+            sequenceLength,
+            g.ints(0));
+    String hidden = g.add(tokens, positions);
+
+    String mask =
+        g.slice(
+            causalMask((int) maxPositions, g),
+            g.ints(0, 0),
+            g.concat(0, sequenceLength, sequenceLength),
+            g.ints(0, 1));
+    String penultimate = hidden;
+    for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
+      penultimate = hidden;
+      hidden = encoderLayer(g, config, "text_model.encoder.layers." + layer, hidden, mask);
+    }
+    String last =
+        Layers.layerNorm(g, "text_model.final_layer_norm", hidden, width, config.layerNormEps());
+
+    String pooled =
+        g.node("GatherND", List.of(last, eosPositions(g, config)), attr("batch_dims", 1L));
+    long pooledWidth = width;
+    if (config.withProjection()) {
+      pooled = Layers.linear(g, "text_projection", pooled, width, config.projectionDim(), false);
+      pooledWidth = config.projectionDim();
+    }
+    g.output(LAST_HIDDEN_STATE, last, DataType.FLOAT, "batch", "sequence", Long.toString(width));
+    g.output(
+        PENULTIMATE_HIDDEN_STATE,
+        penultimate,
+        DataType.FLOAT,
+        "batch",
+        "sequence",
+        Long.toString(width));
+    g.output(POOLED, pooled, DataType.FLOAT, "batch", Long.toString(pooledWidth));
+    return g.build();
+  }
+
+  /** [max, max] additive mask: 0 on and below the diagonal, the lowest float above it. */
+  private static String causalMask(int size, GraphBuilder g) {
+    float[] mask = new float[size * size];
+    for (int i = 0; i < size; i++) {
+      for (int j = i + 1; j < size; j++) {
+        mask[i * size + j] = -Float.MAX_VALUE;
+      }
+    }
+    return g.constant(mask, size, size);
+  }
+
+  /**
+   * [batch, 1] index of the pooled token: the first end-of-text token, or, for legacy configs with
+   * eos_token_id 2, the largest id (transformers' rule).
+   */
+  private static String eosPositions(GraphBuilder g, ClipTextConfig config) {
+    String keyed =
+        config.eosTokenId() == 2
+            ? INPUT_IDS
+            : g.node("Equal", List.of(INPUT_IDS, g.constant(new long[] {config.eosTokenId()})));
+    String asInt = g.node("Cast", List.of(keyed), attr("to", (long) DataType.INT32.getNumber()));
+    return g.node("ArgMax", List.of(asInt), attr("axis", 1L), attr("keepdims", 1L));
+  }
+
+  private static String encoderLayer(
+      GraphBuilder g, ClipTextConfig config, String prefix, String x, String mask) {
+    long width = config.hiddenSize();
+    double eps = config.layerNormEps();
+    String h = Layers.layerNorm(g, prefix + ".layer_norm1", x, width, eps);
+    String q = Layers.linear(g, prefix + ".self_attn.q_proj", h, width, width, true);
+    String k = Layers.linear(g, prefix + ".self_attn.k_proj", h, width, width, true);
+    String v = Layers.linear(g, prefix + ".self_attn.v_proj", h, width, width, true);
+    String attended =
+        Layers.attention(g, q, k, v, config.numAttentionHeads(), config.headDim(), mask);
+    String residual =
+        g.add(x, Layers.linear(g, prefix + ".self_attn.out_proj", attended, width, width, true));
+    h = Layers.layerNorm(g, prefix + ".layer_norm2", residual, width, eps);
+    h = Layers.linear(g, prefix + ".mlp.fc1", h, width, config.intermediateSize(), true);
+    h =
+        switch (config.hiddenAct()) {
+          case "quick_gelu" -> Layers.quickGelu(g, h);
+          case "gelu" -> Layers.gelu(g, h);
+          default -> Layers.geluTanh(g, h);
+        };
+    h = Layers.linear(g, prefix + ".mlp.fc2", h, config.intermediateSize(), width, true);
+    return g.add(residual, h);
+  }
+}

@@ -1,0 +1,10 @@
+package network.hydrogen.engine.graph;
+
+/** ONNX Runtime failed to create or run a network session; the message names the network. */
+public final class InferenceException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  public InferenceException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

@@ -1,0 +1,115 @@
+package network.hydrogen.engine.graph;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxTensorLike;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import network.hydrogen.engine.model.WeightSource;
+
+/**
+ * An ONNX Runtime session of a built graph whose weights are handed over as external initializers
+ * straight from the (memory-mapped) checkpoint; owns the session and the weight tensors.
+ */
+final class OnnxNetwork implements AutoCloseable {
+
+  private final String name;
+  private final OrtEnvironment env;
+  private final OrtSession session;
+  private final List<OnnxTensor> weights;
+
+  private OnnxNetwork(
+      String name, OrtEnvironment env, OrtSession session, List<OnnxTensor> weights) {
+    this.name = name;
+    this.env = env;
+    this.session = session;
+    this.weights = weights;
+  }
+
+  /** Checks {@code source} against the graph's parameters and opens a session on them. */
+  static OnnxNetwork open(
+      String name, NetworkGraph graph, WeightSource source, InferenceOptions options)
+      throws IOException {
+    Parameters.check(name, graph.parameters(), source);
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    List<OnnxTensor> tensors = new ArrayList<>();
+    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+      Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
+      for (ParameterSpec spec : graph.parameters()) {
+        FloatBuffer values = source.tensor(spec.name()).toFloat32();
+        long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
+        OnnxTensor tensor = OnnxTensor.createTensor(env, values, shape);
+        tensors.add(tensor);
+        initializers.put(spec.name(), tensor);
+      }
+      sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+      sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+      sessionOptions.addExternalInitializers(initializers);
+      OrtSession session = env.createSession(graph.model(), sessionOptions);
+      return new OnnxNetwork(name, env, session, tensors);
+    } catch (OrtException e) {
+      tensors.forEach(OnnxTensor::close);
+      throw new InferenceException("cannot create the " + name + " session: " + e.getMessage(), e);
+    }
+  }
+
+  OnnxTensor floats(FloatTensor tensor) {
+    try {
+      return OnnxTensor.createTensor(env, FloatBuffer.wrap(tensor.values()), tensor.shape());
+    } catch (OrtException e) {
+      throw new InferenceException(name + ": cannot create an input tensor", e);
+    }
+  }
+
+  OnnxTensor floats(float[] values, long... shape) {
+    return floats(new FloatTensor(shape, values));
+  }
+
+  OnnxTensor longs(long[] values, long... shape) {
+    try {
+      return OnnxTensor.createTensor(env, LongBuffer.wrap(values), shape);
+    } catch (OrtException e) {
+      throw new InferenceException(name + ": cannot create an input tensor", e);
+    }
+  }
+
+  /** Runs the session and returns the named float outputs; closes the inputs. */
+  Map<String, FloatTensor> run(Map<String, OnnxTensor> inputs, String... outputs) {
+    try (OrtSession.Result result = session.run(inputs, Set.of(outputs))) {
+      Map<String, FloatTensor> values = new LinkedHashMap<>();
+      for (String output : outputs) {
+        OnnxValue value = result.get(output).orElseThrow();
+        OnnxTensor tensor = (OnnxTensor) value;
+        FloatBuffer buffer = tensor.getFloatBuffer();
+        float[] array = new float[buffer.remaining()];
+        buffer.get(array);
+        values.put(output, new FloatTensor(tensor.getInfo().getShape(), array));
+      }
+      return values;
+    } catch (OrtException e) {
+      throw new InferenceException(name + " failed: " + e.getMessage(), e);
+    } finally {
+      inputs.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  @Override
+  public void close() {
+    try {
+      session.close();
+    } catch (OrtException e) {
+      throw new InferenceException("cannot close the " + name + " session", e);
+    } finally {
+      weights.forEach(OnnxTensor::close);
+    }
+  }
+}

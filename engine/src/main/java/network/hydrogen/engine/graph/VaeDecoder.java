@@ -1,0 +1,68 @@
+package network.hydrogen.engine.graph;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import network.hydrogen.engine.model.WeightSource;
+
+/**
+ * The decoder half of a diffusers {@code AutoencoderKL} on ONNX Runtime: latents to images. One
+ * instance serves any batch and size. Thread-safe; close it to release the session.
+ */
+public final class VaeDecoder implements AutoCloseable {
+
+  private final AutoencoderConfig config;
+  private final OnnxNetwork network;
+
+  private VaeDecoder(AutoencoderConfig config, OnnxNetwork network) {
+    this.config = config;
+    this.network = network;
+  }
+
+  /** The parameters (diffusers names and shapes) the decoder of this config needs. */
+  public static List<ParameterSpec> parameters(AutoencoderConfig config) {
+    return AutoencoderGraph.decoder(config).parameters();
+  }
+
+  /**
+   * Builds the decoder graph for {@code config} and opens a session on {@code weights} (the whole
+   * VAE file; only the decoder's tensors are read).
+   *
+   * @throws network.hydrogen.engine.model.ModelFormatException when a tensor is missing or has
+   *     another shape than the config implies
+   */
+  public static VaeDecoder create(
+      AutoencoderConfig config, WeightSource weights, InferenceOptions options) throws IOException {
+    return new VaeDecoder(
+        config,
+        OnnxNetwork.open("VAE decoder", AutoencoderGraph.decoder(config), weights, options));
+  }
+
+  public AutoencoderConfig config() {
+    return config;
+  }
+
+  /**
+   * Decodes latents [batch, latent_channels, h, w] that are already unscaled ({@code latents /
+   * scaling_factor}) into the raw image [batch, out_channels, h * 2^(levels-1), ...], roughly in
+   * [-1, 1].
+   */
+  public FloatTensor decode(FloatTensor latents) {
+    if (latents.rank() != 4 || latents.dim(1) != config.latentChannels()) {
+      throw new IllegalArgumentException(
+          "latents must be [batch, "
+              + config.latentChannels()
+              + ", height, width], got "
+              + Arrays.toString(latents.shape()));
+    }
+    return network
+        .run(Map.of(AutoencoderGraph.LATENTS, network.floats(latents)), AutoencoderGraph.SAMPLE)
+        .get(AutoencoderGraph.SAMPLE);
+  }
+
+  @Override
+  public void close() {
+    network.close();
+  }
+}
