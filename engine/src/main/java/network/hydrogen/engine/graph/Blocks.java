@@ -14,32 +14,28 @@ final class Blocks {
 
   /**
    * {@code ResnetBlock2D} with the default time-embedding handling (added after conv1). {@code
-   * temb} is the time embedding of width {@code tembChannels} (the block applies SiLU to it), or
-   * null for the VAE, whose resnets have no time input.
+   * temb} is the time embedding (the block applies SiLU to it), or null for the VAE, whose resnets
+   * have no time input.
    */
   static String resnet(
       GraphBuilder g,
       String prefix,
       String x,
-      long in,
-      long out,
       String temb,
-      long tembChannels,
       long groups,
       double eps,
       double outputScale) {
-    String h = Layers.silu(g, Layers.groupNorm(g, prefix + ".norm1", x, in, groups, eps));
-    h = Layers.conv2d(g, prefix + ".conv1", h, in, out, 3, 1, 1);
+    String h = Layers.silu(g, Layers.groupNorm(g, prefix + ".norm1", x, groups, eps));
+    h = Layers.conv2d(g, prefix + ".conv1", h, 1, 1);
     if (temb != null) {
-      String t =
-          Layers.linear(
-              g, prefix + ".time_emb_proj", Layers.silu(g, temb), tembChannels, out, true);
+      String t = Layers.linear(g, prefix + ".time_emb_proj", Layers.silu(g, temb), true);
       h = g.add(h, g.unsqueeze(t, 2, 3));
     }
-    h = Layers.silu(g, Layers.groupNorm(g, prefix + ".norm2", h, out, groups, eps));
-    h = Layers.conv2d(g, prefix + ".conv2", h, out, out, 3, 1, 1);
+    h = Layers.silu(g, Layers.groupNorm(g, prefix + ".norm2", h, groups, eps));
+    h = Layers.conv2d(g, prefix + ".conv2", h, 1, 1);
+    long[] conv1 = g.dims(prefix + ".conv1.weight");
     String shortcut =
-        in == out ? x : Layers.conv2d(g, prefix + ".conv_shortcut", x, in, out, 1, 1, 0);
+        conv1[0] == conv1[1] ? x : Layers.conv2d(g, prefix + ".conv_shortcut", x, 1, 0);
     String sum = g.add(shortcut, h);
     return outputScale == 1.0 ? sum : g.div(sum, g.scalar((float) outputScale));
   }
@@ -48,10 +44,10 @@ final class Blocks {
    * {@code Downsample2D} with a convolution: stride 2 with symmetric {@code padding}, or, when
    * padding is 0, the asymmetric (0, 1, 0, 1) zero pad diffusers applies first.
    */
-  static String downsample(GraphBuilder g, String prefix, String x, long channels, long padding) {
+  static String downsample(GraphBuilder g, String prefix, String x, long padding) {
     long[] pads =
         padding == 0 ? new long[] {0, 0, 1, 1} : new long[] {padding, padding, padding, padding};
-    return Layers.conv2d(g, prefix + ".conv", x, channels, channels, 3, 2, pads);
+    return Layers.conv2d(g, prefix + ".conv", x, 2, pads);
   }
 
   /**
@@ -59,7 +55,7 @@ final class Blocks {
    * {@code sizeOf} (the next skip connection, as diffusers does for sizes that do not halve
    * evenly), or to twice the size when {@code sizeOf} is null; then a 3x3 convolution.
    */
-  static String upsample(GraphBuilder g, String prefix, String x, long channels, String sizeOf) {
+  static String upsample(GraphBuilder g, String prefix, String x, String sizeOf) {
     String resized;
     if (sizeOf == null) {
       resized =
@@ -83,7 +79,7 @@ final class Blocks {
               attr("coordinate_transformation_mode", "asymmetric"),
               attr("nearest_mode", "floor"));
     }
-    return Layers.conv2d(g, prefix + ".conv", resized, channels, channels, 3, 1, 1);
+    return Layers.conv2d(g, prefix + ".conv", resized, 1, 1);
   }
 
   /**
@@ -91,14 +87,15 @@ final class Blocks {
    * biased q/k/v/out projections, residual connection.
    */
   static String spatialSelfAttention(
-      GraphBuilder g, String prefix, String x, long channels, long groups, double eps) {
-    String normed = Layers.groupNorm(g, prefix + ".group_norm", x, channels, groups, eps);
+      GraphBuilder g, String prefix, String x, long groups, double eps) {
+    String normed = Layers.groupNorm(g, prefix + ".group_norm", x, groups, eps);
+    long channels = g.dims(prefix + ".group_norm.weight")[0];
     String tokens = g.transpose(g.reshape(normed, 0, channels, -1), 0, 2, 1);
-    String q = Layers.linear(g, prefix + ".to_q", tokens, channels, channels, true);
-    String k = Layers.linear(g, prefix + ".to_k", tokens, channels, channels, true);
-    String v = Layers.linear(g, prefix + ".to_v", tokens, channels, channels, true);
+    String q = Layers.linear(g, prefix + ".to_q", tokens, true);
+    String k = Layers.linear(g, prefix + ".to_k", tokens, true);
+    String v = Layers.linear(g, prefix + ".to_v", tokens, true);
     String attended = Layers.attention(g, q, k, v, 1, channels, null);
-    String projected = Layers.linear(g, prefix + ".to_out.0", attended, channels, channels, true);
+    String projected = Layers.linear(g, prefix + ".to_out.0", attended, true);
     String spatial = g.reshapeTo(g.transpose(projected, 0, 2, 1), g.shape(x));
     return g.add(spatial, x);
   }

@@ -4,6 +4,8 @@ import static network.hydrogen.engine.graph.GraphBuilder.attr;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.List;
+import network.hydrogen.engine.model.ClipTextConfig;
+import network.hydrogen.engine.model.ParameterLayout;
 
 /**
  * Builds transformers' {@code CLIPTextModel}: token + position embeddings, pre-LN encoder layers
@@ -21,7 +23,7 @@ final class ClipTextGraph {
   private ClipTextGraph() {}
 
   static NetworkGraph build(ClipTextConfig config) {
-    GraphBuilder g = new GraphBuilder("clip_text_model");
+    GraphBuilder g = new GraphBuilder("clip_text_model", ParameterLayout.textEncoderShapes(config));
     long width = config.hiddenSize();
     long maxPositions = config.maxPositionEmbeddings();
     g.input(INPUT_IDS, DataType.INT64, "batch", "sequence");
@@ -29,15 +31,12 @@ final class ClipTextGraph {
     String tokens =
         g.node(
             "Gather",
-            List.of(
-                g.parameter(
-                    "text_model.embeddings.token_embedding.weight", config.vocabSize(), width),
-                INPUT_IDS),
+            List.of(g.parameter("text_model.embeddings.token_embedding.weight"), INPUT_IDS),
             attr("axis", 0L));
     String sequenceLength = g.slice(g.shape(INPUT_IDS), g.ints(1), g.ints(2), g.ints(0));
     String positions =
         g.slice(
-            g.parameter("text_model.embeddings.position_embedding.weight", maxPositions, width),
+            g.parameter("text_model.embeddings.position_embedding.weight"),
             g.ints(0),
             sequenceLength,
             g.ints(0));
@@ -54,14 +53,13 @@ final class ClipTextGraph {
       penultimate = hidden;
       hidden = encoderLayer(g, config, "text_model.encoder.layers." + layer, hidden, mask);
     }
-    String last =
-        Layers.layerNorm(g, "text_model.final_layer_norm", hidden, width, config.layerNormEps());
+    String last = Layers.layerNorm(g, "text_model.final_layer_norm", hidden, config.layerNormEps());
 
     String pooled =
         g.node("GatherND", List.of(last, eosPositions(g, config)), attr("batch_dims", 1L));
     long pooledWidth = width;
     if (config.withProjection()) {
-      pooled = Layers.linear(g, "text_projection", pooled, width, config.projectionDim(), false);
+      pooled = Layers.linear(g, "text_projection", pooled, false);
       pooledWidth = config.projectionDim();
     }
     g.output(LAST_HIDDEN_STATE, last, DataType.FLOAT, "batch", "sequence", Long.toString(width));
@@ -88,12 +86,12 @@ final class ClipTextGraph {
   }
 
   /**
-   * [batch, 1] index of the pooled token: the first end-of-text token, or, for legacy configs with
-   * eos_token_id 2, the largest id (transformers' rule).
+   * [batch, 1] index of the pooled token as transformers' {@code CLIPTextTransformer} finds it: the
+   * first {@code eos_token_id}, or, for legacy configs, the first largest id (CLIP's end token).
    */
   private static String eosPositions(GraphBuilder g, ClipTextConfig config) {
     String keyed =
-        config.eosTokenId() == 2
+        config.legacyPooling()
             ? INPUT_IDS
             : g.node("Equal", List.of(INPUT_IDS, g.constant(new long[] {config.eosTokenId()})));
     String asInt = g.node("Cast", List.of(keyed), attr("to", (long) DataType.INT32.getNumber()));
@@ -102,25 +100,23 @@ final class ClipTextGraph {
 
   private static String encoderLayer(
       GraphBuilder g, ClipTextConfig config, String prefix, String x, String mask) {
-    long width = config.hiddenSize();
     double eps = config.layerNormEps();
-    String h = Layers.layerNorm(g, prefix + ".layer_norm1", x, width, eps);
-    String q = Layers.linear(g, prefix + ".self_attn.q_proj", h, width, width, true);
-    String k = Layers.linear(g, prefix + ".self_attn.k_proj", h, width, width, true);
-    String v = Layers.linear(g, prefix + ".self_attn.v_proj", h, width, width, true);
+    String h = Layers.layerNorm(g, prefix + ".layer_norm1", x, eps);
+    String q = Layers.linear(g, prefix + ".self_attn.q_proj", h, true);
+    String k = Layers.linear(g, prefix + ".self_attn.k_proj", h, true);
+    String v = Layers.linear(g, prefix + ".self_attn.v_proj", h, true);
     String attended =
         Layers.attention(g, q, k, v, config.numAttentionHeads(), config.headDim(), mask);
-    String residual =
-        g.add(x, Layers.linear(g, prefix + ".self_attn.out_proj", attended, width, width, true));
-    h = Layers.layerNorm(g, prefix + ".layer_norm2", residual, width, eps);
-    h = Layers.linear(g, prefix + ".mlp.fc1", h, width, config.intermediateSize(), true);
+    String residual = g.add(x, Layers.linear(g, prefix + ".self_attn.out_proj", attended, true));
+    h = Layers.layerNorm(g, prefix + ".layer_norm2", residual, eps);
+    h = Layers.linear(g, prefix + ".mlp.fc1", h, true);
     h =
         switch (config.hiddenAct()) {
           case "quick_gelu" -> Layers.quickGelu(g, h);
           case "gelu" -> Layers.gelu(g, h);
           default -> Layers.geluTanh(g, h);
         };
-    h = Layers.linear(g, prefix + ".mlp.fc2", h, config.intermediateSize(), width, true);
+    h = Layers.linear(g, prefix + ".mlp.fc2", h, true);
     return g.add(residual, h);
   }
 }

@@ -15,15 +15,17 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import network.hydrogen.engine.model.ParameterLayout;
 
 /**
- * Writes an ONNX graph node by node. Weights are declared with {@link #parameter}: the graph gets a
- * data-less placeholder initializer of that name (filled at session creation from the checkpoint,
- * see {@link OnnxNetwork}) and the parameter is recorded with its expected shape. Small constants
- * (shapes, scalars, masks) are embedded.
+ * Writes an ONNX graph node by node. Weights are declared by name with {@link #parameter}: the
+ * graph gets a data-less placeholder initializer of that name and the shape {@link ParameterLayout}
+ * lists (filled at session creation from the checkpoint, see {@link OnnxNetwork}), and the
+ * parameter is recorded. Small constants (shapes, scalars, masks) are embedded.
  */
 final class GraphBuilder {
 
@@ -31,12 +33,14 @@ final class GraphBuilder {
   private static final long IR_VERSION = 8;
 
   private final GraphProto.Builder graph = GraphProto.newBuilder();
-  private final List<ParameterSpec> parameters = new ArrayList<>();
-  private final Set<String> parameterNames = new HashSet<>();
+  private final Map<String, long[]> layout;
+  private final Map<String, long[]> parameters = new LinkedHashMap<>();
   private int counter;
 
-  GraphBuilder(String name) {
+  /** A graph whose weights have the names and shapes of {@code layout} (from ParameterLayout). */
+  GraphBuilder(String name, Map<String, long[]> layout) {
     graph.setName(name);
+    this.layout = layout;
   }
 
   /**
@@ -72,24 +76,39 @@ final class GraphBuilder {
         .build();
   }
 
-  /** A float32 weight the checkpoint supplies, by its diffusers name and expected shape. */
-  String parameter(String name, long... shape) {
-    if (!parameterNames.add(name)) {
+  /**
+   * A float32 weight the checkpoint supplies, by its diffusers name, with the shape {@link
+   * ParameterLayout} gives it.
+   *
+   * @throws IllegalStateException when the layout does not list it or it is declared twice: the
+   *     graph and the layout have drifted apart
+   */
+  String parameter(String name) {
+    long[] shape = dims(name);
+    if (parameters.putIfAbsent(name, shape) != null) {
       throw new IllegalStateException("parameter declared twice: " + name);
     }
-    List<Long> dims = Arrays.stream(shape).boxed().toList();
-    parameters.add(new ParameterSpec(name, dims));
     graph.addInitializer(
         TensorProto.newBuilder()
             .setName(name)
             .setDataType(TensorProto.DataType.FLOAT.getNumber())
-            .addAllDims(dims)
+            .addAllDims(Arrays.stream(shape).boxed().toList())
             .setDataLocation(TensorProto.DataLocation.EXTERNAL)
             .addExternalData(
                 StringStringEntryProto.newBuilder()
                     .setKey("location")
                     .setValue("supplied-at-session-creation")));
     return name;
+  }
+
+  /** The shape of a parameter, as {@link ParameterLayout} lists it for this config. */
+  long[] dims(String name) {
+    long[] shape = layout.get(name);
+    if (shape == null) {
+      throw new IllegalStateException(
+          "the " + graph.getName() + " graph needs " + name + ", which ParameterLayout lacks");
+    }
+    return shape.clone();
   }
 
   /** An embedded float32 constant. */
@@ -257,6 +276,6 @@ final class GraphBuilder {
             .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
             .setGraph(graph)
             .build();
-    return new NetworkGraph(model.toByteArray(), List.copyOf(parameters));
+    return new NetworkGraph(model.toByteArray(), Collections.unmodifiableMap(parameters));
   }
 }

@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The torch layers the diffusers and transformers networks are made of, written as ONNX patterns
  * that ONNX Runtime's graph optimizer recognises (MatMul+Add, LayerNormalization, Erf-GELU,
- * MatMul-Softmax-MatMul attention). Each reads its weights under the torch module's name prefix.
+ * MatMul-Softmax-MatMul attention). Each reads its weights under the torch module's name prefix,
+ * with the shapes of the graph's parameter layout.
  */
 final class Layers {
 
@@ -17,40 +18,23 @@ final class Layers {
   private Layers() {}
 
   /** {@code torch.nn.Linear}: {@code x @ W^T + b} over the last axis of any-rank {@code x}. */
-  static String linear(GraphBuilder g, String prefix, String x, long in, long out, boolean bias) {
-    String weight = g.parameter(prefix + ".weight", out, in);
-    String y = g.matMul(x, g.transpose(weight, 1, 0));
-    return bias ? g.add(y, g.parameter(prefix + ".bias", out)) : y;
+  static String linear(GraphBuilder g, String prefix, String x, boolean bias) {
+    String y = g.matMul(x, g.transpose(g.parameter(prefix + ".weight"), 1, 0));
+    return bias ? g.add(y, g.parameter(prefix + ".bias")) : y;
   }
 
   /** {@code torch.nn.Conv2d} with bias, square kernel, symmetric padding. */
-  static String conv2d(
-      GraphBuilder g,
-      String prefix,
-      String x,
-      long in,
-      long out,
-      long kernel,
-      long stride,
-      long pad) {
-    return conv2d(g, prefix, x, in, out, kernel, stride, new long[] {pad, pad, pad, pad});
+  static String conv2d(GraphBuilder g, String prefix, String x, long stride, long pad) {
+    return conv2d(g, prefix, x, stride, new long[] {pad, pad, pad, pad});
   }
 
   /** {@code torch.nn.Conv2d} with bias and explicit ONNX pads (top, left, bottom, right). */
-  static String conv2d(
-      GraphBuilder g,
-      String prefix,
-      String x,
-      long in,
-      long out,
-      long kernel,
-      long stride,
-      long[] pads) {
-    String weight = g.parameter(prefix + ".weight", out, in, kernel, kernel);
-    String bias = g.parameter(prefix + ".bias", out);
+  static String conv2d(GraphBuilder g, String prefix, String x, long stride, long[] pads) {
+    String weight = g.parameter(prefix + ".weight");
+    long kernel = g.dims(weight)[2];
     return g.node(
         "Conv",
-        List.of(x, weight, bias),
+        List.of(x, weight, g.parameter(prefix + ".bias")),
         attr("kernel_shape", kernel, kernel),
         attr("strides", stride, stride),
         attr("pads", pads));
@@ -61,14 +45,14 @@ final class Layers {
    * InstanceNormalization over [N, groups, rest], then the per-channel affine. (ONNX's opset-18
    * GroupNormalization scales per group, not per channel, so it cannot express torch's.)
    */
-  static String groupNorm(
-      GraphBuilder g, String prefix, String x, long channels, long groups, double eps) {
+  static String groupNorm(GraphBuilder g, String prefix, String x, long groups, double eps) {
+    String gamma = g.parameter(prefix + ".weight");
+    String beta = g.parameter(prefix + ".bias");
+    long channels = g.dims(gamma)[0];
     if (channels % groups != 0) {
       throw new IllegalArgumentException(
           prefix + ": " + channels + " channels cannot be split in " + groups + " groups");
     }
-    String gamma = g.parameter(prefix + ".weight", channels);
-    String beta = g.parameter(prefix + ".bias", channels);
     float[] ones = new float[(int) groups];
     Arrays.fill(ones, 1f);
     String grouped = g.reshape(x, 0, groups, -1);
@@ -83,10 +67,10 @@ final class Layers {
   }
 
   /** {@code torch.nn.LayerNorm} over the last axis. */
-  static String layerNorm(GraphBuilder g, String prefix, String x, long dim, double eps) {
+  static String layerNorm(GraphBuilder g, String prefix, String x, double eps) {
     return g.node(
         "LayerNormalization",
-        List.of(x, g.parameter(prefix + ".weight", dim), g.parameter(prefix + ".bias", dim)),
+        List.of(x, g.parameter(prefix + ".weight"), g.parameter(prefix + ".bias")),
         attr("axis", -1L),
         attr("epsilon", (float) eps));
   }

@@ -1,6 +1,9 @@
 package network.hydrogen.engine.graph;
 
-import java.util.List;
+import java.util.Map;
 
-/** A built ONNX model (weights left out) and the parameters it needs, in declaration order. */
-record NetworkGraph(byte[] model, List<ParameterSpec> parameters) {}
+/**
+ * A built ONNX model (weights left out) and the parameters it consumes with their shapes, in
+ * declaration order.
+ */
+record NetworkGraph(byte[] model, Map<String, long[]> parameters) {}

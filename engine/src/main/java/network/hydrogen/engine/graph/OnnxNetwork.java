@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.WeightSource;
 
 /**
@@ -35,21 +36,25 @@ final class OnnxNetwork implements AutoCloseable {
     this.weights = weights;
   }
 
-  /** Checks {@code source} against the graph's parameters and opens a session on them. */
+  /**
+   * Checks {@code source} against the graph's parameters and opens a session on them.
+   *
+   * @throws network.hydrogen.engine.model.ModelFormatException naming the source and the tensors
+   *     that are missing or do not have the shape the config requires
+   */
   static OnnxNetwork open(
       String name, NetworkGraph graph, WeightSource source, InferenceOptions options)
       throws IOException {
-    Parameters.check(name, graph.parameters(), source);
+    ParameterLayout.check(name, graph.parameters(), source);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     List<OnnxTensor> tensors = new ArrayList<>();
     try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
       Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
-      for (ParameterSpec spec : graph.parameters()) {
-        FloatBuffer values = source.tensor(spec.name()).toFloat32();
-        long[] shape = spec.shape().stream().mapToLong(Long::longValue).toArray();
-        OnnxTensor tensor = OnnxTensor.createTensor(env, values, shape);
+      for (Map.Entry<String, long[]> parameter : graph.parameters().entrySet()) {
+        FloatBuffer values = source.tensor(parameter.getKey()).toFloat32();
+        OnnxTensor tensor = OnnxTensor.createTensor(env, values, parameter.getValue());
         tensors.add(tensor);
-        initializers.put(spec.name(), tensor);
+        initializers.put(parameter.getKey(), tensor);
       }
       sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
       sessionOptions.setIntraOpNumThreads(options.intraOpThreads());

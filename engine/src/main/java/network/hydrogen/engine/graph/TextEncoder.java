@@ -3,8 +3,8 @@ package network.hydrogen.engine.graph;
 import ai.onnxruntime.OnnxTensor;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
+import network.hydrogen.engine.model.ClipTextConfig;
 import network.hydrogen.engine.model.WeightSource;
 
 /**
@@ -32,11 +32,6 @@ public final class TextEncoder implements AutoCloseable {
   private TextEncoder(ClipTextConfig config, OnnxNetwork network) {
     this.config = config;
     this.network = network;
-  }
-
-  /** The parameters (transformers names and shapes) a model of this config needs. */
-  public static List<ParameterSpec> parameters(ClipTextConfig config) {
-    return ClipTextGraph.build(config).parameters();
   }
 
   /**

@@ -3,8 +3,8 @@ package network.hydrogen.engine.graph;
 import ai.onnxruntime.OnnxTensor;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
+import network.hydrogen.engine.model.UNetConfig;
 import network.hydrogen.engine.model.WeightSource;
 
 /**
@@ -20,11 +20,6 @@ public final class UNet implements AutoCloseable {
   private UNet(UNetConfig config, OnnxNetwork network) {
     this.config = config;
     this.network = network;
-  }
-
-  /** The parameters (diffusers names and shapes) a UNet of this config needs. */
-  public static List<ParameterSpec> parameters(UNetConfig config) {
-    return UNetGraph.build(config).parameters();
   }
 
   /**
@@ -61,7 +56,7 @@ public final class UNet implements AutoCloseable {
       throw new IllegalArgumentException(
           "need one timestep per batch item (" + batch + "), got " + timesteps.length);
     }
-    long context = config.crossAttentionDim().getFirst();
+    long context = config.crossAttentionDim();
     if (encoderHiddenStates.rank() != 3
         || encoderHiddenStates.dim(0) != batch
         || encoderHiddenStates.dim(2) != context) {

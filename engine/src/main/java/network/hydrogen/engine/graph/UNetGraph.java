@@ -5,6 +5,8 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import network.hydrogen.engine.model.ModelFormatException;
+import network.hydrogen.engine.model.ParameterLayout;
+import network.hydrogen.engine.model.UNetConfig;
 
 /**
  * Builds diffusers' {@code UNet2DConditionModel} (SD 1.x/2.x shapes): sinusoidal time embedding,
@@ -19,24 +21,34 @@ final class UNetGraph {
   static final String OUT = "out_sample";
 
   private static final double TRANSFORMER_GROUP_NORM_EPS = 1e-6;
-  private static final int FEED_FORWARD_MULT = 4;
-
-  /** A feature map and its channel count. */
-  private record Feature(String value, long channels) {}
+  private static final double LAYER_NORM_EPS = 1e-5;
 
   private final UNetConfig config;
-  private final GraphBuilder g = new GraphBuilder("unet_2d_condition");
+  private final GraphBuilder g;
 
   private UNetGraph(UNetConfig config) {
     this.config = config;
+    this.g = new GraphBuilder("unet_2d_condition", ParameterLayout.unetShapes(config));
   }
 
+  /**
+   * Builds the graph of {@code config}.
+   *
+   * @throws ModelFormatException when the config asks for a variant that the loader maps but that
+   *     is not built yet (SDXL's added conditioning, LCM's guidance embedding)
+   */
   static NetworkGraph build(UNetConfig config) {
     if (config.additionEmbedType() != null) {
       throw new ModelFormatException(
           "UNet addition_embed_type \""
               + config.additionEmbedType()
               + "\" (SDXL-style added conditioning) is not built yet");
+    }
+    if (config.timeCondProjDim() != null) {
+      throw new ModelFormatException(
+          "UNet time_cond_proj_dim "
+              + config.timeCondProjDim()
+              + " (LCM-distilled guidance embedding) is not built yet");
     }
     return new UNetGraph(config).build();
   }
@@ -48,53 +60,28 @@ final class UNetGraph {
 
     // SDXL's added conditioning (addition_embed_type text_time) will be summed into emb here.
     String emb = timeEmbedding();
-    String sample = SAMPLE;
+    String x = SAMPLE;
     if (config.centerInputSample()) {
-      sample = g.sub(g.mul(sample, g.scalar(2f)), g.scalar(1f));
+      x = g.sub(g.mul(x, g.scalar(2f)), g.scalar(1f));
     }
-    long first = config.blockOutChannels().getFirst();
-    Feature x =
-        new Feature(
-            Layers.conv2d(
-                g,
-                "conv_in",
-                sample,
-                config.inChannels(),
-                first,
-                config.convInKernel(),
-                1,
-                (config.convInKernel() - 1) / 2),
-            first);
+    x = Layers.conv2d(g, "conv_in", x, 1, (config.convInKernel() - 1) / 2);
 
-    Deque<Feature> skips = new ArrayDeque<>();
+    Deque<String> skips = new ArrayDeque<>();
     skips.push(x);
-    int blocks = config.blocks();
-    for (int i = 0; i < blocks; i++) {
+    int levels = config.levels();
+    for (int i = 0; i < levels; i++) {
       x = downBlock(i, x, emb, skips);
     }
     // ControlNet residuals will be added to the skips and to the mid block's output here.
-    if (config.midBlockType() != null) {
-      x = midBlock(x, emb);
-    }
-    for (int i = 0; i < blocks; i++) {
+    x = midBlock(x, emb);
+    for (int i = 0; i < levels; i++) {
       x = upBlock(i, x, emb, skips);
     }
 
     String h =
         Layers.silu(
-            g,
-            Layers.groupNorm(
-                g, "conv_norm_out", x.value(), first, config.normNumGroups(), config.normEps()));
-    h =
-        Layers.conv2d(
-            g,
-            "conv_out",
-            h,
-            first,
-            config.outChannels(),
-            config.convOutKernel(),
-            1,
-            (config.convOutKernel() - 1) / 2);
+            g, Layers.groupNorm(g, "conv_norm_out", x, config.normNumGroups(), config.normEps()));
+    h = Layers.conv2d(g, "conv_out", h, 1, (config.convOutKernel() - 1) / 2);
     g.output(
         OUT, h, DataType.FLOAT, "batch", Long.toString(config.outChannels()), "height", "width");
     return g.build();
@@ -121,166 +108,126 @@ final class UNetGraph {
     if (dim % 2 == 1) {
       projected = g.node("Pad", List.of(projected, g.ints(0, 0, 0, 1)));
     }
-    long width = config.timeEmbeddingDim();
-    String h = Layers.linear(g, "time_embedding.linear_1", projected, dim, width, true);
-    return Layers.linear(g, "time_embedding.linear_2", Layers.silu(g, h), width, width, true);
+    String h = Layers.linear(g, "time_embedding.linear_1", projected, true);
+    return Layers.linear(g, "time_embedding.linear_2", Layers.silu(g, h), true);
   }
 
-  private Feature resnet(String prefix, Feature x, long out, String emb, double outputScale) {
-    return new Feature(
-        Blocks.resnet(
-            g,
-            prefix,
-            x.value(),
-            x.channels(),
-            out,
-            emb,
-            config.timeEmbeddingDim(),
-            config.normNumGroups(),
-            config.normEps(),
-            outputScale),
-        out);
+  private String resnet(String prefix, String x, String emb, double outputScale) {
+    return Blocks.resnet(g, prefix, x, emb, config.normNumGroups(), config.normEps(), outputScale);
   }
 
-  private Feature downBlock(int i, Feature x, String emb, Deque<Feature> skips) {
+  private String downBlock(int i, String x, String emb, Deque<String> skips) {
     String prefix = "down_blocks." + i;
-    long out = config.blockOutChannels().get(i);
     boolean cross = config.downBlockTypes().get(i).equals(UNetConfig.CROSS_ATTN_DOWN);
-    for (int layer = 0; layer < config.layersPerBlock().get(i); layer++) {
-      x = resnet(prefix + ".resnets." + layer, x, out, emb, 1.0);
+    for (int layer = 0; layer < config.layersPerBlock(); layer++) {
+      x = resnet(prefix + ".resnets." + layer, x, emb, 1.0);
       if (cross) {
-        x = transformer(prefix + ".attentions." + layer, x, i);
+        x =
+            transformer(
+                prefix + ".attentions." + layer,
+                x,
+                config.headsAt(i),
+                config.transformerLayersPerBlock().get(i));
       }
       skips.push(x);
     }
-    if (i < config.blocks() - 1) {
-      x =
-          new Feature(
-              Blocks.downsample(
-                  g, prefix + ".downsamplers.0", x.value(), out, config.downsamplePadding()),
-              out);
+    if (i < config.levels() - 1) {
+      x = Blocks.downsample(g, prefix + ".downsamplers.0", x, config.downsamplePadding());
       skips.push(x);
     }
     return x;
   }
 
-  private Feature midBlock(Feature x, String emb) {
-    int last = config.blocks() - 1;
+  private String midBlock(String x, String emb) {
     double scale = config.midBlockScaleFactor();
-    x = resnet("mid_block.resnets.0", x, x.channels(), emb, scale);
-    x = transformer("mid_block.attentions.0", x, last);
-    return resnet("mid_block.resnets.1", x, x.channels(), emb, scale);
+    x = resnet("mid_block.resnets.0", x, emb, scale);
+    x = transformer("mid_block.attentions.0", x, config.midHeads(), config.midTransformerLayers());
+    return resnet("mid_block.resnets.1", x, emb, scale);
   }
 
-  private Feature upBlock(int i, Feature x, String emb, Deque<Feature> skips) {
-    int mirrored = config.blocks() - 1 - i;
+  private String upBlock(int i, String x, String emb, Deque<String> skips) {
+    int mirrored = config.levels() - 1 - i;
     String prefix = "up_blocks." + i;
-    long out = config.blockOutChannels().get(mirrored);
     boolean cross = config.upBlockTypes().get(i).equals(UNetConfig.CROSS_ATTN_UP);
-    for (int layer = 0; layer <= config.layersPerBlock().get(mirrored); layer++) {
-      Feature skip = skips.pop();
-      x = new Feature(g.concat(1, x.value(), skip.value()), x.channels() + skip.channels());
-      x = resnet(prefix + ".resnets." + layer, x, out, emb, 1.0);
+    for (int layer = 0; layer <= config.layersPerBlock(); layer++) {
+      x = g.concat(1, x, skips.pop());
+      x = resnet(prefix + ".resnets." + layer, x, emb, 1.0);
       if (cross) {
-        x = transformer(prefix + ".attentions." + layer, x, mirrored);
+        x =
+            transformer(
+                prefix + ".attentions." + layer,
+                x,
+                config.headsAt(mirrored),
+                config.upTransformerLayers(i));
       }
     }
-    if (i < config.blocks() - 1) {
-      x =
-          new Feature(
-              Blocks.upsample(g, prefix + ".upsamplers.0", x.value(), out, skips.peek().value()),
-              out);
+    if (i < config.levels() - 1) {
+      x = Blocks.upsample(g, prefix + ".upsamplers.0", x, skips.peek());
     }
     return x;
   }
 
   /**
-   * {@code Transformer2DModel} for the level {@code level}'s heads, depth and context width:
-   * GroupNorm, proj_in (1x1 conv or linear), BasicTransformerBlocks, proj_out, residual.
+   * {@code Transformer2DModel} with {@code heads} heads and {@code depth} blocks: GroupNorm,
+   * proj_in (1x1 conv or linear), BasicTransformerBlocks, proj_out, residual.
    */
-  private Feature transformer(String prefix, Feature x, int level) {
-    long channels = x.channels();
-    long heads = config.numAttentionHeads().get(level);
-    long headDim = channels / heads;
-    long inner = heads * headDim;
+  private String transformer(String prefix, String x, long heads, int depth) {
     String normed =
         Layers.groupNorm(
-            g,
-            prefix + ".norm",
-            x.value(),
-            channels,
-            config.normNumGroups(),
-            TRANSFORMER_GROUP_NORM_EPS);
+            g, prefix + ".norm", x, config.normNumGroups(), TRANSFORMER_GROUP_NORM_EPS);
+    long channels = g.dims(prefix + ".norm.weight")[0];
     String tokens;
     String spatialShape;
     if (config.useLinearProjection()) {
       String nhwc = g.transpose(normed, 0, 2, 3, 1);
       spatialShape = g.shape(nhwc);
-      tokens =
-          Layers.linear(
-              g, prefix + ".proj_in", g.reshape(nhwc, 0, -1, channels), channels, inner, true);
+      tokens = Layers.linear(g, prefix + ".proj_in", g.reshape(nhwc, 0, -1, channels), true);
     } else {
-      String projected = Layers.conv2d(g, prefix + ".proj_in", normed, channels, inner, 1, 1, 0);
+      String projected = Layers.conv2d(g, prefix + ".proj_in", normed, 1, 0);
       String nhwc = g.transpose(projected, 0, 2, 3, 1);
       spatialShape = g.shape(nhwc);
-      tokens = g.reshape(nhwc, 0, -1, inner);
+      tokens = g.reshape(nhwc, 0, -1, g.dims(prefix + ".proj_in.weight")[0]);
     }
-    long context = config.crossAttentionDim().get(level);
-    for (int block = 0; block < config.transformerLayersPerBlock().get(level); block++) {
-      tokens =
-          transformerBlock(
-              prefix + ".transformer_blocks." + block, tokens, inner, heads, headDim, context);
+    long headDim = g.dims(prefix + ".proj_in.weight")[0] / heads;
+    for (int block = 0; block < depth; block++) {
+      tokens = transformerBlock(prefix + ".transformer_blocks." + block, tokens, heads, headDim);
     }
     String out;
     if (config.useLinearProjection()) {
-      String projected = Layers.linear(g, prefix + ".proj_out", tokens, inner, channels, true);
+      String projected = Layers.linear(g, prefix + ".proj_out", tokens, true);
       out = g.transpose(g.reshapeTo(projected, spatialShape), 0, 3, 1, 2);
     } else {
       String spatial = g.transpose(g.reshapeTo(tokens, spatialShape), 0, 3, 1, 2);
-      out = Layers.conv2d(g, prefix + ".proj_out", spatial, inner, channels, 1, 1, 0);
+      out = Layers.conv2d(g, prefix + ".proj_out", spatial, 1, 0);
     }
-    return new Feature(g.add(out, x.value()), channels);
+    return g.add(out, x);
   }
 
   /** {@code BasicTransformerBlock}: LN, self-attention; LN, cross-attention; LN, GEGLU MLP. */
-  private String transformerBlock(
-      String prefix, String x, long dim, long heads, long headDim, long context) {
-    double eps = 1e-5;
-    String h = Layers.layerNorm(g, prefix + ".norm1", x, dim, eps);
-    x = g.add(attention(prefix + ".attn1", h, h, dim, dim, heads, headDim), x);
-    h = Layers.layerNorm(g, prefix + ".norm2", x, dim, eps);
-    x =
-        g.add(
-            attention(prefix + ".attn2", h, ENCODER_HIDDEN_STATES, dim, context, heads, headDim),
-            x);
-    h = Layers.layerNorm(g, prefix + ".norm3", x, dim, eps);
-    return g.add(feedForward(prefix + ".ff", h, dim), x);
+  private String transformerBlock(String prefix, String x, long heads, long headDim) {
+    String h = Layers.layerNorm(g, prefix + ".norm1", x, LAYER_NORM_EPS);
+    x = g.add(attention(prefix + ".attn1", h, h, heads, headDim), x);
+    h = Layers.layerNorm(g, prefix + ".norm2", x, LAYER_NORM_EPS);
+    x = g.add(attention(prefix + ".attn2", h, ENCODER_HIDDEN_STATES, heads, headDim), x);
+    h = Layers.layerNorm(g, prefix + ".norm3", x, LAYER_NORM_EPS);
+    return g.add(feedForward(prefix + ".ff", h), x);
   }
 
   /** diffusers {@code Attention} without q/k/v biases, with an output projection and bias. */
-  private String attention(
-      String prefix,
-      String x,
-      String context,
-      long dim,
-      long contextDim,
-      long heads,
-      long headDim) {
-    long inner = heads * headDim;
-    String q = Layers.linear(g, prefix + ".to_q", x, dim, inner, false);
-    String k = Layers.linear(g, prefix + ".to_k", context, contextDim, inner, false);
-    String v = Layers.linear(g, prefix + ".to_v", context, contextDim, inner, false);
+  private String attention(String prefix, String x, String context, long heads, long headDim) {
+    String q = Layers.linear(g, prefix + ".to_q", x, false);
+    String k = Layers.linear(g, prefix + ".to_k", context, false);
+    String v = Layers.linear(g, prefix + ".to_v", context, false);
     String attended = Layers.attention(g, q, k, v, heads, headDim, null);
-    return Layers.linear(g, prefix + ".to_out.0", attended, inner, dim, true);
+    return Layers.linear(g, prefix + ".to_out.0", attended, true);
   }
 
   /** {@code FeedForward} with GEGLU: proj to 2 x inner, value * gelu(gate), proj back. */
-  private String feedForward(String prefix, String x, long dim) {
-    long inner = dim * FEED_FORWARD_MULT;
-    String projected = Layers.linear(g, prefix + ".net.0.proj", x, dim, 2 * inner, true);
+  private String feedForward(String prefix, String x) {
+    String projected = Layers.linear(g, prefix + ".net.0.proj", x, true);
     List<String> halves =
         g.nodeOutputs("Split", List.of(projected), 2, GraphBuilder.attr("axis", -1L));
     String gated = g.mul(halves.get(0), Layers.gelu(g, halves.get(1)));
-    return Layers.linear(g, prefix + ".net.2", gated, inner, dim, true);
+    return Layers.linear(g, prefix + ".net.2", gated, true);
   }
 }

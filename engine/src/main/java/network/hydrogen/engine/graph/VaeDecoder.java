@@ -2,8 +2,8 @@ package network.hydrogen.engine.graph;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
+import network.hydrogen.engine.model.VaeConfig;
 import network.hydrogen.engine.model.WeightSource;
 
 /**
@@ -12,17 +12,12 @@ import network.hydrogen.engine.model.WeightSource;
  */
 public final class VaeDecoder implements AutoCloseable {
 
-  private final AutoencoderConfig config;
+  private final VaeConfig config;
   private final OnnxNetwork network;
 
-  private VaeDecoder(AutoencoderConfig config, OnnxNetwork network) {
+  private VaeDecoder(VaeConfig config, OnnxNetwork network) {
     this.config = config;
     this.network = network;
-  }
-
-  /** The parameters (diffusers names and shapes) the decoder of this config needs. */
-  public static List<ParameterSpec> parameters(AutoencoderConfig config) {
-    return AutoencoderGraph.decoder(config).parameters();
   }
 
   /**
@@ -32,14 +27,14 @@ public final class VaeDecoder implements AutoCloseable {
    * @throws network.hydrogen.engine.model.ModelFormatException when a tensor is missing or has
    *     another shape than the config implies
    */
-  public static VaeDecoder create(
-      AutoencoderConfig config, WeightSource weights, InferenceOptions options) throws IOException {
+  public static VaeDecoder create(VaeConfig config, WeightSource weights, InferenceOptions options)
+      throws IOException {
     return new VaeDecoder(
         config,
         OnnxNetwork.open("VAE decoder", AutoencoderGraph.decoder(config), weights, options));
   }
 
-  public AutoencoderConfig config() {
+  public VaeConfig config() {
     return config;
   }
 

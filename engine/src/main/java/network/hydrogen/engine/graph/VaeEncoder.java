@@ -2,8 +2,8 @@ package network.hydrogen.engine.graph;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
+import network.hydrogen.engine.model.VaeConfig;
 import network.hydrogen.engine.model.WeightSource;
 
 /**
@@ -18,31 +18,26 @@ public final class VaeEncoder implements AutoCloseable {
    */
   public record LatentDistribution(FloatTensor mean, FloatTensor std) {}
 
-  private final AutoencoderConfig config;
+  private final VaeConfig config;
   private final OnnxNetwork network;
 
-  private VaeEncoder(AutoencoderConfig config, OnnxNetwork network) {
+  private VaeEncoder(VaeConfig config, OnnxNetwork network) {
     this.config = config;
     this.network = network;
-  }
-
-  /** The parameters (diffusers names and shapes) the encoder of this config needs. */
-  public static List<ParameterSpec> parameters(AutoencoderConfig config) {
-    return AutoencoderGraph.encoder(config).parameters();
   }
 
   /**
    * Builds the encoder graph for {@code config} and opens a session on {@code weights} (the whole
    * VAE file; only the encoder's tensors are read).
    */
-  public static VaeEncoder create(
-      AutoencoderConfig config, WeightSource weights, InferenceOptions options) throws IOException {
+  public static VaeEncoder create(VaeConfig config, WeightSource weights, InferenceOptions options)
+      throws IOException {
     return new VaeEncoder(
         config,
         OnnxNetwork.open("VAE encoder", AutoencoderGraph.encoder(config), weights, options));
   }
 
-  public AutoencoderConfig config() {
+  public VaeConfig config() {
     return config;
   }
 

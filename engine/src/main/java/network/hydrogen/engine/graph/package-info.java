@@ -5,13 +5,12 @@
  *
  * <p>{@link network.hydrogen.engine.graph.TextEncoder}, {@link network.hydrogen.engine.graph.UNet},
  * {@link network.hydrogen.engine.graph.VaeDecoder} and {@link
- * network.hydrogen.engine.graph.VaeEncoder} each take their config record ({@link
- * network.hydrogen.engine.graph.ClipTextConfig}, {@link network.hydrogen.engine.graph.UNetConfig},
- * {@link network.hydrogen.engine.graph.AutoencoderConfig}), the component's weights and {@link
- * network.hydrogen.engine.graph.InferenceOptions}. Their static {@code parameters(config)} list
- * every tensor (diffusers name and shape) the config needs, without weights: the one description
- * from which the graph is built, the checkpoint is checked ({@link
- * network.hydrogen.engine.graph.Parameters#check}) and random checkpoints can be written. Batch and
- * spatial sizes are symbolic, so one session serves every image size.
+ * network.hydrogen.engine.graph.VaeEncoder} each take the model package's config record ({@link
+ * network.hydrogen.engine.model.ClipTextConfig}, {@link network.hydrogen.engine.model.UNetConfig},
+ * {@link network.hydrogen.engine.model.VaeConfig}), the component's weights and {@link
+ * network.hydrogen.engine.graph.InferenceOptions}. Every weight the graph declares takes its name
+ * and shape from {@link network.hydrogen.engine.model.ParameterLayout}, the one description of the
+ * parameters a config requires, and the weights are checked against it before the session opens.
+ * Batch and spatial sizes are symbolic, so one session serves every image size.
  */
 package network.hydrogen.engine.graph;

@@ -7,7 +7,8 @@ import java.util.List;
  * The config of a transformers CLIP text encoder ({@code text_encoder/config.json}), with the
  * transformers field names and defaults. {@code withProjection} is true for {@code
  * CLIPTextModelWithProjection} (SDXL's second encoder), whose weights add {@code
- * text_projection.weight}.
+ * text_projection.weight}. {@code eosTokenId} is the file's value, which is the legacy 2 in the
+ * real SD 1.x/2.x configs (see {@link #legacyPooling()}).
  */
 public record ClipTextConfig(
     int vocabSize,
@@ -23,6 +24,10 @@ public record ClipTextConfig(
     int eosTokenId,
     int padTokenId,
     boolean withProjection) {
+
+  private static final int LEGACY_EOS_TOKEN_ID = 2;
+  private static final List<String> ACTIVATIONS =
+      List.of("quick_gelu", "gelu", "gelu_new", "gelu_pytorch_tanh");
 
   /** Parses a {@code config.json} tree; {@code source} names it in errors. */
   public static ClipTextConfig parse(JsonNode json, String source) {
@@ -43,10 +48,27 @@ public record ClipTextConfig(
             c.integer("eos_token_id", 49407),
             c.integer("pad_token_id", 1),
             architectures.contains("CLIPTextModelWithProjection"));
-    if (config.hiddenSize % config.numAttentionHeads != 0) {
+    if (config.numAttentionHeads < 1 || config.hiddenSize % config.numAttentionHeads != 0) {
       throw c.unsupported("num_attention_heads", "it must divide hidden_size " + config.hiddenSize);
     }
+    if (!ACTIVATIONS.contains(config.hiddenAct)) {
+      throw c.unsupported("hidden_act", "only " + ACTIVATIONS + " are supported");
+    }
+    for (String field : List.of("vocab_size", "num_hidden_layers", "max_position_embeddings")) {
+      if (c.integer(field, 1) < 1) {
+        throw c.unsupported(field, "it must be positive");
+      }
+    }
     return config;
+  }
+
+  /**
+   * Whether the pooled output is read at the largest token id rather than at the first {@code
+   * eos_token_id}: transformers' rule for configs with the legacy {@code eos_token_id} 2 (the real
+   * SD 1.x and 2.x configs), where the largest id is CLIP's end-of-text token 49407.
+   */
+  public boolean legacyPooling() {
+    return eosTokenId == LEGACY_EOS_TOKEN_ID;
   }
 
   /** The width of one attention head. */

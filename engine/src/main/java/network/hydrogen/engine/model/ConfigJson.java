@@ -189,6 +189,36 @@ final class ConfigJson {
     return Collections.unmodifiableList(out);
   }
 
+  /**
+   * Fails when a field that selects a variant the engine does not run is set (to anything but null,
+   * false or a list of false).
+   */
+  void requireUnset(String field, String why) {
+    JsonNode node = value(field);
+    if (node != null && !isFalse(node)) {
+      throw unsupported(field, why);
+    }
+  }
+
+  private static boolean isFalse(JsonNode node) {
+    if (node.isArray()) {
+      for (JsonNode element : node) {
+        if (!isFalse(element)) {
+          return false;
+        }
+      }
+      return true;
+    }
+    return node.isBoolean() && !node.booleanValue();
+  }
+
+  /** Fails when a string field is set to another value than the only one the engine runs. */
+  void requireValue(String field, String only) {
+    if (!string(field, only).equals(only)) {
+      throw unsupported(field, "only \"" + only + "\" is supported");
+    }
+  }
+
   ModelFormatException unsupported(String field, String why) {
     return new ModelFormatException(
         source + ": field \"" + field + "\" = " + root.get(field) + " is not supported: " + why);

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -62,11 +61,10 @@ public final class ModelFiles {
     WeightSource textEncoder = folderWeights(folder.resolve("text_encoder"), variant);
     WeightSource unet = folderWeights(folder.resolve("unet"), variant);
     WeightSource vae = folderWeights(folder.resolve("vae"), variant);
-    requireParameters(
-        textEncoder,
-        ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
-    requireParameters(unet, ParameterLayout.unet(configs.unet()));
-    requireParameters(vae, ParameterLayout.vae(configs.vae()));
+    ParameterLayout.check(
+        "text encoder", ParameterLayout.textEncoderShapes(configs.textEncoder()), textEncoder);
+    ParameterLayout.check("UNet", ParameterLayout.unetShapes(configs.unet()), unet);
+    ParameterLayout.check("VAE", ParameterLayout.vaeShapes(configs.vae()), vae);
     return model(folder, familyOf(configs.textEncoder()), configs, textEncoder, unet, vae);
   }
 
@@ -322,40 +320,6 @@ public final class ModelFiles {
       }
     }
     return List.copyOf(files.values());
-  }
-
-  /** Checks that {@code weights} hold every parameter with the shape the config requires. */
-  private static void requireParameters(WeightSource weights, List<Parameter> parameters)
-      throws IOException {
-    for (Parameter parameter : parameters) {
-      if (!weights.names().contains(parameter.name())) {
-        throw new ModelFormatException(
-            weights.describe()
-                + " has no tensor "
-                + parameter.name()
-                + " that its config requires (weights and config do not match)");
-      }
-      long[] shape = weights.shape(parameter.name());
-      if (!Arrays.equals(shape, parameter.shape())) {
-        throw new ModelFormatException(
-            weights.describe()
-                + ": tensor "
-                + parameter.name()
-                + " has shape "
-                + Arrays.toString(shape)
-                + " but its config requires "
-                + Arrays.toString(parameter.shape()));
-      }
-      if (!weights.dtype(parameter.name()).isFloat()) {
-        throw new ModelFormatException(
-            weights.describe()
-                + ": tensor "
-                + parameter.name()
-                + " has type "
-                + weights.dtype(parameter.name())
-                + ", not a floating-point type");
-      }
-    }
   }
 
   // ---- single file ----

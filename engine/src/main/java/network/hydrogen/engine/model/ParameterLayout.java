@@ -1,6 +1,8 @@
 package network.hydrogen.engine.model;
 
+import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,10 +11,13 @@ import java.util.Map;
 /**
  * The parameters (diffusers names and shapes) that a config requires, each with its key in the
  * original LDM/SGM layout, derived from the config's block structure the way diffusers builds its
- * modules and its single-file converter maps them. Public entry points give the names and shapes;
- * the random-checkpoint generator and weight checks use them.
+ * modules and its single-file converter maps them. This is the one list of a network's parameters:
+ * the loader checks and maps checkpoints against it, and the graph builders take every weight's
+ * shape from it.
  */
 public final class ParameterLayout {
+
+  private static final int MAX_LISTED = 10;
 
   private ParameterLayout() {}
 
@@ -37,6 +42,55 @@ public final class ParameterLayout {
   /** The text encoder's parameter names and shapes, in module order. */
   public static Map<String, long[]> textEncoderShapes(ClipTextConfig config) {
     return shapes(clip(config, ClipLayout.HUGGING_FACE));
+  }
+
+  /**
+   * Checks that {@code weights} hold every parameter of {@code required} with that shape and a
+   * floating-point type: the one check of weights against a config, at load time and again when a
+   * network is built on weights from elsewhere.
+   *
+   * @param network what the weights are for, for the message (e.g. "UNet")
+   * @throws ModelFormatException naming the weights' source, the missing or mis-shaped tensors (the
+   *     first ten) and how many problems there are
+   */
+  public static void check(String network, Map<String, long[]> required, WeightSource weights)
+      throws IOException {
+    List<String> problems = new ArrayList<>();
+    for (Map.Entry<String, long[]> parameter : required.entrySet()) {
+      String name = parameter.getKey();
+      long[] want = parameter.getValue();
+      if (!weights.names().contains(name)) {
+        problems.add("no tensor " + name + " " + Arrays.toString(want));
+        continue;
+      }
+      long[] have = weights.shape(name);
+      if (!Arrays.equals(have, want)) {
+        problems.add(
+            "tensor "
+                + name
+                + " has shape "
+                + Arrays.toString(have)
+                + " but the config requires "
+                + Arrays.toString(want));
+      } else if (!weights.dtype(name).isFloat()) {
+        problems.add(
+            "tensor " + name + " has type " + weights.dtype(name) + ", not a floating-point type");
+      }
+    }
+    if (!problems.isEmpty()) {
+      String listed = String.join("; ", problems.subList(0, Math.min(MAX_LISTED, problems.size())));
+      String more =
+          problems.size() > MAX_LISTED ? "; and " + (problems.size() - MAX_LISTED) + " more" : "";
+      throw new ModelFormatException(
+          weights.describe()
+              + ": the "
+              + network
+              + " weights do not match the config ("
+              + problems.size()
+              + (problems.size() == 1 ? " problem): " : " problems): ")
+              + listed
+              + more);
+    }
   }
 
   private static Map<String, long[]> shapes(List<Parameter> parameters) {
@@ -80,7 +134,6 @@ public final class ParameterLayout {
   // ---- UNet2DConditionModel ----
 
   static List<Parameter> unet(UNetConfig c) {
-    checkSupported(c);
     Params p = new Params();
     List<Integer> channels = c.blockOutChannels();
     int levels = c.levels();
@@ -180,47 +233,6 @@ public final class ParameterLayout {
     p.norm("conv_norm_out", "out.0", first);
     p.conv("conv_out", "out.2", c.outChannels(), first, c.convOutKernel());
     return p.list;
-  }
-
-  private static void checkSupported(UNetConfig c) {
-    for (String type : c.downBlockTypes()) {
-      if (!type.equals(UNetConfig.CROSS_ATTN_DOWN) && !type.equals(UNetConfig.DOWN)) {
-        throw new ModelFormatException("UNet down block type " + type + " is not supported");
-      }
-    }
-    for (String type : c.upBlockTypes()) {
-      if (!type.equals(UNetConfig.CROSS_ATTN_UP) && !type.equals(UNetConfig.UP)) {
-        throw new ModelFormatException("UNet up block type " + type + " is not supported");
-      }
-    }
-    if (!UNetConfig.CROSS_ATTN_MID.equals(c.midBlockType())) {
-      throw new ModelFormatException(
-          "UNet mid block type " + c.midBlockType() + " is not supported");
-    }
-    if (c.classEmbedType() != null || c.numClassEmbeds() != null) {
-      throw new ModelFormatException("UNet class embeddings are not supported");
-    }
-    if (c.additionEmbedType() != null && !c.additionEmbedType().equals("text_time")) {
-      throw new ModelFormatException(
-          "UNet addition_embed_type " + c.additionEmbedType() + " is not supported");
-    }
-    if ("text_time".equals(c.additionEmbedType())
-        && c.projectionClassEmbeddingsInputDim() == null) {
-      throw new ModelFormatException(
-          "UNet addition_embed_type text_time needs projection_class_embeddings_input_dim");
-    }
-    if (c.encoderHidDim() != null || c.dualCrossAttention() || c.onlyCrossAttention()) {
-      throw new ModelFormatException(
-          "UNet encoder_hid_dim, dual_cross_attention and only_cross_attention are not supported");
-    }
-    if (!c.timeEmbeddingType().equals("positional")) {
-      throw new ModelFormatException(
-          "UNet time_embedding_type " + c.timeEmbeddingType() + " is not supported");
-    }
-    if (!c.attentionType().equals("default")) {
-      throw new ModelFormatException(
-          "UNet attention_type " + c.attentionType() + " is not supported");
-    }
   }
 
   private static void unetResnet(

@@ -17,7 +17,6 @@ public record VaeConfig(
     List<String> upBlockTypes,
     List<Integer> blockOutChannels,
     int layersPerBlock,
-    String actFn,
     int latentChannels,
     int normNumGroups,
     Integer sampleSize,
@@ -62,14 +61,19 @@ public record VaeConfig(
         throw c.unsupported("up_block_types", "only UpDecoderBlock2D is supported");
       }
     }
+    c.requireValue("act_fn", "silu");
+    c.requireValue("norm_type", "group");
+    int layersPerBlock = c.integer("layers_per_block", 1);
+    if (layersPerBlock < 1) {
+      throw c.unsupported("layers_per_block", "it must be positive");
+    }
     return new VaeConfig(
         c.integer("in_channels", 3),
         c.integer("out_channels", 3),
         down,
         up,
         blockOut,
-        c.integer("layers_per_block", 1),
-        c.string("act_fn", "silu"),
+        layersPerBlock,
         c.integer("latent_channels", 4),
         c.integer("norm_num_groups", 32),
         c.optionalInteger("sample_size"),

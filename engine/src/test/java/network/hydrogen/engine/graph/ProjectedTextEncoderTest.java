@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import network.hydrogen.engine.model.ClipTextConfig;
 import org.junit.jupiter.api.Test;
 
 /** SDXL's second text encoder: gelu, pad token 0, text_projection, hidden_states[-2]. */
@@ -13,7 +14,7 @@ class ProjectedTextEncoderTest {
 
   @Test
   void reproducesPenultimateStatesAndProjectedPooledEmbeddings() throws IOException {
-    ClipTextConfig config = ClipTextConfig.read(REF.model().resolve("text_encoder_2/config.json"));
+    ClipTextConfig config = REF.textConfig("text_encoder_2");
     assertThat(config.withProjection()).isTrue();
     assertThat(config.hiddenAct()).isEqualTo("gelu");
     JsonNode textCase = REF.index().get("text_embeddings").get("cases").get(0);

@@ -10,7 +10,10 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import network.hydrogen.engine.model.ClipTextConfig;
 import network.hydrogen.engine.model.SafeTensorsFile;
+import network.hydrogen.engine.model.UNetConfig;
+import network.hydrogen.engine.model.VaeConfig;
 import network.hydrogen.engine.model.WeightSource;
 
 /** A tiny reference model folder and the outputs diffusers computed from it (test data). */
@@ -24,6 +27,23 @@ record Reference(Path root) {
 
   Path model() {
     return root.resolve("model");
+  }
+
+  /** The {@code config.json} of a component folder of the model. */
+  JsonNode config(String component) throws IOException {
+    return new ObjectMapper().readTree(model().resolve(component).resolve("config.json").toFile());
+  }
+
+  UNetConfig unetConfig() throws IOException {
+    return UNetConfig.parse(config("unet"), root + " unet");
+  }
+
+  ClipTextConfig textConfig(String component) throws IOException {
+    return ClipTextConfig.parse(config(component), root + " " + component);
+  }
+
+  VaeConfig vaeConfig() throws IOException {
+    return VaeConfig.parse(config("vae"), root + " vae");
   }
 
   JsonNode index() throws IOException {

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.util.List;
+import network.hydrogen.engine.model.ClipTextConfig;
 import network.hydrogen.engine.model.ModelFormatException;
+import network.hydrogen.engine.model.UNetConfig;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,8 +30,9 @@ class Sd2LikeTest {
         ids[row][i] = text.get("input_ids").get(row).get(i).asLong();
       }
     }
-    ClipTextConfig config = ClipTextConfig.read(REF.model().resolve("text_encoder/config.json"));
+    ClipTextConfig config = REF.textConfig("text_encoder");
     assertThat(config.eosTokenId()).isEqualTo(500);
+    assertThat(config.legacyPooling()).isFalse();
     try (TextEncoder encoder =
         TextEncoder.create(
             config, REF.weights("text_encoder", "model.safetensors"), new InferenceOptions(1))) {
@@ -41,10 +46,12 @@ class Sd2LikeTest {
 
   @Test
   void unetMatchesDiffusers() throws IOException {
-    UNetConfig config = UNetConfig.read(REF.model().resolve("unet/config.json"));
-    assertThat(config.numAttentionHeads()).containsExactly(2, 4, 8);
+    UNetConfig config = REF.unetConfig();
+    assertThat(List.of(config.headsAt(0), config.headsAt(1), config.headsAt(2)))
+        .containsExactly(2, 4, 8);
     assertThat(config.useLinearProjection()).isTrue();
     assertThat(config.transformerLayersPerBlock()).containsExactly(2, 2, 2);
+    assertThat(config.upTransformerLayers(0)).isEqualTo(2);
     JsonNode call = REF.index().get("unet_call");
     float[] timesteps = {
       (float) call.get("timesteps").get(0).asDouble(),
@@ -66,32 +73,9 @@ class Sd2LikeTest {
 
   @Test
   void aConvProjectionConfigNamesTheLinearProjectionTensorItCannotUse() throws IOException {
-    UNetConfig linear = UNetConfig.read(REF.model().resolve("unet/config.json"));
-    UNetConfig conv =
-        new UNetConfig(
-            linear.inChannels(),
-            linear.outChannels(),
-            linear.blockOutChannels(),
-            linear.downBlockTypes(),
-            linear.upBlockTypes(),
-            linear.midBlockType(),
-            linear.layersPerBlock(),
-            linear.transformerLayersPerBlock(),
-            linear.numAttentionHeads(),
-            linear.crossAttentionDim(),
-            false,
-            linear.upcastAttention(),
-            linear.normNumGroups(),
-            linear.normEps(),
-            linear.flipSinToCos(),
-            linear.freqShift(),
-            linear.timeEmbeddingDim(),
-            linear.downsamplePadding(),
-            linear.midBlockScaleFactor(),
-            linear.centerInputSample(),
-            linear.convInKernel(),
-            linear.convOutKernel(),
-            linear.additionEmbedType());
+    ObjectNode json = (ObjectNode) REF.config("unet");
+    json.put("use_linear_projection", false);
+    UNetConfig conv = UNetConfig.parse(json, "conv-projection unet");
     assertThatThrownBy(
             () ->
                 UNet.create(
@@ -102,6 +86,6 @@ class Sd2LikeTest {
         .hasMessageContaining("sd2-like/model/unet/diffusion_pytorch_model.safetensors")
         .hasMessageContaining(
             "tensor down_blocks.0.attentions.0.proj_in.weight has shape [32, 32] but the config"
-                + " needs [32, 32, 1, 1]");
+                + " requires [32, 32, 1, 1]");
   }
 }

@@ -8,8 +8,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.List;
 import java.util.Set;
+import network.hydrogen.engine.model.ClipTextConfig;
 import network.hydrogen.engine.model.DType;
 import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.model.Tensor;
@@ -25,7 +25,7 @@ class TextEncoderTest {
 
   @BeforeAll
   static void open() throws IOException {
-    config = ClipTextConfig.read(Reference.SD15.model().resolve("text_encoder/config.json"));
+    config = Reference.SD15.textConfig("text_encoder");
     encoder =
         TextEncoder.create(
             config,
@@ -42,7 +42,8 @@ class TextEncoderTest {
   void readsTheSd15Config() {
     assertThat(config)
         .isEqualTo(
-            new ClipTextConfig(49408, 32, 128, 2, 4, 77, "quick_gelu", 1e-5, 49407, 32, false));
+            new ClipTextConfig(
+                49408, 32, 128, 32, 2, 4, 77, "quick_gelu", 1e-5, 49406, 49407, 1, false));
   }
 
   @Test
@@ -79,22 +80,31 @@ class TextEncoderTest {
   }
 
   @Test
-  void enumeratesExactlyTheCheckpointsTensorsWithoutWeights() throws IOException {
-    List<ParameterSpec> specs = TextEncoder.parameters(config);
-    assertThat(specs)
-        .extracting(ParameterSpec::name)
-        .containsExactlyInAnyOrderElementsOf(
-            Reference.SD15.weights("text_encoder", "model.safetensors").names());
-    assertThat(specs)
-        .contains(
-            new ParameterSpec("text_model.embeddings.token_embedding.weight", List.of(49408L, 32L)),
-            new ParameterSpec("text_model.encoder.layers.1.mlp.fc1.weight", List.of(128L, 32L)));
+  void legacyEosTokenIdPoolsAtTheFirstLargestIdAsTransformersDoes() throws IOException {
+    // The real SD 1.x/2.x configs say eos_token_id 2; transformers then pools at argmax(ids),
+    // the first end-of-text token 49407, not at the first id 2 (of which there is none here).
+    ClipTextConfig legacy =
+        new ClipTextConfig(49408, 32, 128, 32, 2, 4, 77, "quick_gelu", 1e-5, 0, 2, 1, false);
+    assertThat(legacy.legacyPooling()).isTrue();
+    long[] ids = {49406, 320, 1929, 49407, 49407, 269, 49407};
+    try (TextEncoder legacyEncoder =
+        TextEncoder.create(
+            legacy,
+            Reference.SD15.weights("text_encoder", "model.safetensors"),
+            new InferenceOptions(1))) {
+      TextEncoder.Output out = legacyEncoder.encode(new long[][] {ids});
+      float[] row3 = java.util.Arrays.copyOfRange(out.lastHiddenState().values(), 3 * 32, 4 * 32);
+      assertThat(out.pooled().values()).containsExactly(row3);
+      assertThat(out.lastHiddenState().values())
+          .containsExactly(encoder.encode(new long[][] {ids}).lastHiddenState().values());
+    }
   }
 
   @Test
   void refusesWeightsOfAnotherShape() {
     ClipTextConfig wider =
-        new ClipTextConfig(49408, 64, 128, 2, 4, 77, "quick_gelu", 1e-5, 49407, 32, false);
+        new ClipTextConfig(
+            49408, 64, 128, 32, 2, 4, 77, "quick_gelu", 1e-5, 49406, 49407, 1, false);
     assertThatThrownBy(
             () ->
                 TextEncoder.create(
@@ -105,7 +115,7 @@ class TextEncoderTest {
         .hasMessageContaining("model.safetensors")
         .hasMessageContaining(
             "tensor text_model.embeddings.position_embedding.weight has shape [77, 32] but the"
-                + " config needs [77, 64]");
+                + " config requires [77, 64]");
   }
 
   @Test

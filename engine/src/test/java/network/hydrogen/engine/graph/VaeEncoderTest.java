@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.util.Arrays;
+import network.hydrogen.engine.model.VaeConfig;
 import org.junit.jupiter.api.Test;
 
 class VaeEncoderTest {
@@ -13,7 +14,7 @@ class VaeEncoderTest {
 
   @Test
   void reproducesTheReferenceMoments() throws IOException {
-    AutoencoderConfig config = AutoencoderConfig.read(REF.model().resolve("vae/config.json"));
+    VaeConfig config = REF.vaeConfig();
     JsonNode entry = REF.index().get("vae_encode");
     FloatTensor image = REF.tensor(entry.get("image"));
     float[] signed = image.values().clone();

@@ -161,13 +161,14 @@ class ModelFilesTest {
         .hasMessageContaining(folder.resolve("unet/diffusion_pytorch_model.safetensors").toString())
         .hasMessageContaining(
             "tensor down_blocks.0.attentions.0.transformer_blocks.0.attn2.to_k.weight")
-        .hasMessageContaining("has shape [32, 32] but its config requires [32, 48]");
+        .hasMessageContaining("has shape [32, 32] but the config requires [32, 48]");
 
     Files.writeString(
         folder.resolve("unet/config.json"),
         unet.replace("\"layers_per_block\": 2", "\"layers_per_block\": 3"));
     assertThatThrownBy(() -> ModelFiles.open(folder))
-        .hasMessageContaining("has no tensor down_blocks.0.resnets.2.norm1.weight");
+        .hasMessageContaining(folder.resolve("unet/diffusion_pytorch_model.safetensors").toString())
+        .hasMessageContaining("no tensor down_blocks.0.resnets.2.norm1.weight [32]");
   }
 
   @Test
