@@ -175,20 +175,22 @@ final class UNetGraph {
     String normed =
         Layers.groupNorm(
             g, prefix + ".norm", x, config.normNumGroups(), TRANSFORMER_GROUP_NORM_EPS);
-    long channels = g.dims(prefix + ".norm.weight")[0];
+    // proj_in's weight is [inner, channels] (linear) or [inner, channels, 1, 1] (conv)
+    long[] projIn = g.dims(prefix + ".proj_in.weight");
+    long inner = projIn[0];
     String tokens;
     String spatialShape;
     if (config.useLinearProjection()) {
       String nhwc = g.transpose(normed, 0, 2, 3, 1);
       spatialShape = g.shape(nhwc);
-      tokens = Layers.linear(g, prefix + ".proj_in", g.reshape(nhwc, 0, -1, channels), true);
+      tokens = Layers.linear(g, prefix + ".proj_in", g.reshape(nhwc, 0, -1, projIn[1]), true);
     } else {
       String projected = Layers.conv2d(g, prefix + ".proj_in", normed, 1, 0);
       String nhwc = g.transpose(projected, 0, 2, 3, 1);
       spatialShape = g.shape(nhwc);
-      tokens = g.reshape(nhwc, 0, -1, g.dims(prefix + ".proj_in.weight")[0]);
+      tokens = g.reshape(nhwc, 0, -1, inner);
     }
-    long headDim = g.dims(prefix + ".proj_in.weight")[0] / heads;
+    long headDim = inner / heads;
     for (int block = 0; block < depth; block++) {
       tokens = transformerBlock(prefix + ".transformer_blocks." + block, tokens, heads, headDim);
     }

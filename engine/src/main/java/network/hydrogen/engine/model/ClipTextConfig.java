@@ -2,6 +2,7 @@ package network.hydrogen.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The config of a transformers CLIP text encoder ({@code text_encoder/config.json}), with the
@@ -54,11 +55,17 @@ public record ClipTextConfig(
     if (!ACTIVATIONS.contains(config.hiddenAct)) {
       throw c.unsupported("hidden_act", "only " + ACTIVATIONS + " are supported");
     }
-    for (String field : List.of("vocab_size", "num_hidden_layers", "max_position_embeddings")) {
-      if (c.integer(field, 1) < 1) {
-        throw c.unsupported(field, "it must be positive");
-      }
-    }
+    Map<String, Integer> counts =
+        Map.of(
+            "vocab_size", config.vocabSize,
+            "num_hidden_layers", config.numHiddenLayers,
+            "max_position_embeddings", config.maxPositionEmbeddings);
+    counts.forEach(
+        (field, count) -> {
+          if (count < 1) {
+            throw c.unsupported(field, "it must be positive");
+          }
+        });
     return config;
   }
 

@@ -10,7 +10,8 @@
  * network.hydrogen.engine.model.WeightSource} per network, the scheduler config and the tokenizer
  * files. Which parameters a config requires, and where an original-format checkpoint keeps each,
  * follows from the config's block structure ({@link
- * network.hydrogen.engine.model.ParameterLayout}); every weight is checked against it at load time.
- * Weights stay in memory-mapped files; pickle files are refused.
+ * network.hydrogen.engine.model.ParameterLayout}); every weight is checked against it at load time,
+ * and the graph builders take every weight's name and shape from it. Weights stay in memory-mapped
+ * files; pickle files are refused.
  */
 package network.hydrogen.engine.model;

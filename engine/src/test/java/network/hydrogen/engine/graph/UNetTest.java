@@ -118,7 +118,9 @@ class UNetTest {
                     InferenceOptions.defaults()))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("vae/diffusion_pytorch_model.safetensors")
-        .hasMessageContaining("no tensor conv_in.weight [32, 4, 3, 3]");
+        .hasMessageContaining("the UNet weights do not match the config (304 problems)")
+        .hasMessageContaining("no tensor conv_in.weight [32, 4, 3, 3]")
+        .hasMessageEndingWith("; and 294 more");
   }
 
   @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class UNetConfigTest {
@@ -21,32 +23,36 @@ class UNetConfigTest {
     return UNetConfig.parse(new ObjectMapper().readTree(json), "x.json");
   }
 
+  /** The heads of every level, by {@link UNetConfig#headsAt}. */
+  private static List<Integer> heads(UNetConfig config) {
+    return IntStream.range(0, config.levels()).mapToObj(config::headsAt).toList();
+  }
+
+  /** The transformer depth of every up block, by {@link UNetConfig#upTransformerLayers}. */
+  private static List<Integer> upDepths(UNetConfig config) {
+    return IntStream.range(0, config.levels()).mapToObj(config::upTransformerLayers).toList();
+  }
+
   @Test
   void numAttentionHeadsWinsOverTheMisnamedAttentionHeadDim() throws JsonProcessingException {
     UNetConfig perLevel = parse("\"attention_head_dim\": [2, 4]");
-    assertThat(perLevel.headsAt(0)).isEqualTo(2);
-    assertThat(perLevel.headsAt(1)).isEqualTo(4);
+    assertThat(heads(perLevel)).containsExactly(2, 4);
     assertThat(perLevel.midHeads()).isEqualTo(4);
-    UNetConfig both = parse("\"attention_head_dim\": 8, \"num_attention_heads\": 4");
-    assertThat(both.headsAt(0)).isEqualTo(4);
-    assertThat(both.headsAt(1)).isEqualTo(4);
-    UNetConfig neither = parse("");
-    assertThat(neither.headsAt(0)).isEqualTo(8);
-    assertThat(neither.headsAt(1)).isEqualTo(8);
+    assertThat(heads(parse("\"attention_head_dim\": 8, \"num_attention_heads\": 4")))
+        .containsExactly(4, 4);
+    assertThat(heads(parse(""))).containsExactly(8, 8);
   }
 
   @Test
   void upBlocksTakeTheReversedOrGivenTransformerDepths() throws JsonProcessingException {
     UNetConfig reversed = parse("\"transformer_layers_per_block\": [1, 3]");
-    assertThat(reversed.upTransformerLayers(0)).isEqualTo(3);
-    assertThat(reversed.upTransformerLayers(1)).isEqualTo(1);
+    assertThat(upDepths(reversed)).containsExactly(3, 1);
     assertThat(reversed.midTransformerLayers()).isEqualTo(3);
     UNetConfig given =
         parse(
             "\"transformer_layers_per_block\": [1, 3],"
                 + " \"reverse_transformer_layers_per_block\": [2, 5]");
-    assertThat(given.upTransformerLayers(0)).isEqualTo(2);
-    assertThat(given.upTransformerLayers(1)).isEqualTo(5);
+    assertThat(upDepths(given)).containsExactly(2, 5);
   }
 
   @Test
