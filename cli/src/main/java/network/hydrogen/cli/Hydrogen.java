@@ -24,16 +24,20 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = Hydrogen.Version.class,
     description = "Hydrogen: a decentralized Stable Diffusion task execution network.",
-    subcommands = {TaskCommand.class, CommandLine.HelpCommand.class})
-public final class Hydrogen implements Runnable {
+    subcommands = {
+      TaskCommand.class,
+      GenerateCommand.class,
+      BenchCommand.class,
+      DevCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Hydrogen extends CommandGroup {
 
   /** Exit code for bad input: a usage error or an invalid file. */
   public static final int EXIT_BAD_INPUT = 2;
 
   /** Exit code for any other failure. */
   public static final int EXIT_FAILURE = 1;
-
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
       names = {"-v", "--verbose"},
@@ -42,11 +46,6 @@ public final class Hydrogen implements Runnable {
   void verbose(boolean verbose) {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.setLevel(verbose ? Level.DEBUG : Level.WARN);
-  }
-
-  @Override
-  public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "Missing a subcommand");
   }
 
   public static void main(String[] args) {

@@ -1,9 +1,6 @@
 package network.hydrogen.cli;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 /** {@code hydrogen task}: validate, hash, canonicalize and describe task definitions. */
 @Command(
@@ -16,11 +13,4 @@ import picocli.CommandLine.Spec;
       CanonicalTaskCommand.class,
       SchemaTaskCommand.class
     })
-final class TaskCommand implements Runnable {
-  @Spec CommandSpec spec;
-
-  @Override
-  public void run() {
-    throw new ParameterException(spec.commandLine(), "Missing a subcommand");
-  }
-}
+final class TaskCommand extends CommandGroup {}

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,22 +19,11 @@ class TaskCommandTest {
 
   @TempDir Path dir;
 
-  /** What a run printed and returned. */
-  record Run(int exitCode, String out, String err) {
-    String lastLine() {
-      String[] lines = out.strip().split("\\R");
-      return lines[lines.length - 1];
-    }
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exitCode = Hydrogen.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(exitCode, out.toString(), err.toString());
-  }
-
-  private static Run runWithStdin(String stdin, String... args) {
+  private static CliRun runWithStdin(String stdin, String... args) {
     InputStream saved = System.in;
     System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
     try {
@@ -52,7 +39,7 @@ class TaskCommandTest {
 
   @Test
   void validateSummarizesAValidTask() {
-    Run run = run("task", "validate", TXT2IMG);
+    CliRun run = run("task", "validate", TXT2IMG);
     assertThat(run.exitCode()).isZero();
     assertThat(run.err()).isEmpty();
     assertThat(run.out())
@@ -75,7 +62,7 @@ class TaskCommandTest {
             "bad.json",
             "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {\"steps\": 150,"
                 + " \"image_width\": 500}, \"lora\": {\"modle\": \"x\"}}");
-    Run run = run("task", "validate", task.toString());
+    CliRun run = run("task", "validate", task.toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.out()).isEmpty();
     assertThat(run.err().lines())
@@ -89,7 +76,7 @@ class TaskCommandTest {
 
   @Test
   void hashPrintsTheHashOfTheCanonicalForm() throws Exception {
-    Run run = run("task", "hash", TXT2IMG);
+    CliRun run = run("task", "hash", TXT2IMG);
     assertThat(run.exitCode()).isZero();
     assertThat(run.lastLine())
         .matches("0x[0-9a-f]{64}")
@@ -115,11 +102,11 @@ class TaskCommandTest {
   @Test
   void readsStandardInputForDash() throws Exception {
     String task = Files.readString(Path.of(TXT2IMG));
-    Run run = runWithStdin(task, "task", "hash", "-");
+    CliRun run = runWithStdin(task, "task", "hash", "-");
     assertThat(run.exitCode()).isZero();
     assertThat(run.lastLine()).isEqualTo(run("task", "hash", TXT2IMG).lastLine());
 
-    Run invalid = runWithStdin("[]", "task", "validate", "-");
+    CliRun invalid = runWithStdin("[]", "task", "validate", "-");
     assertThat(invalid.exitCode()).isEqualTo(2);
     assertThat(invalid.err())
         .contains("standard input is not a valid task (1 error)")
@@ -128,7 +115,7 @@ class TaskCommandTest {
 
   @Test
   void canonicalPrintsTheJsonThatIsHashed() throws Exception {
-    Run run = run("task", "canonical", TXT2IMG);
+    CliRun run = run("task", "canonical", TXT2IMG);
     assertThat(run.exitCode()).isZero();
     String canonical = run.out().strip();
     assertThat(canonical).doesNotContain("\n").startsWith("{\"base_model\":{\"name\":");
@@ -138,7 +125,7 @@ class TaskCommandTest {
 
   @Test
   void schemaPrintsJsonSchema() throws Exception {
-    Run run = run("task", "schema");
+    CliRun run = run("task", "schema");
     assertThat(run.exitCode()).isZero();
     var schema = new ObjectMapper().readTree(run.out());
     assertThat(schema.get("$schema").textValue())
@@ -149,14 +136,14 @@ class TaskCommandTest {
   @ParameterizedTest
   @ValueSource(strings = {"validate", "hash", "canonical"})
   void missingFileIsAOneLineBadInputError(String command) {
-    Run run = run("task", command, dir.resolve("nope.json").toString());
+    CliRun run = run("task", command, dir.resolve("nope.json").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).isEqualTo("hydrogen: no such file: " + dir.resolve("nope.json") + "\n");
   }
 
   @Test
   void directoryIsABadInputError() {
-    Run run = run("task", "validate", dir.toString());
+    CliRun run = run("task", "validate", dir.toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("cannot read " + dir + ": it is a directory");
   }
@@ -164,7 +151,7 @@ class TaskCommandTest {
   @Test
   void missingArgumentOrSubcommandIsAUsageError() {
     assertThat(run("task", "validate").exitCode()).isEqualTo(2);
-    Run run = run("task");
+    CliRun run = run("task");
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("Missing a subcommand");
   }
@@ -172,7 +159,7 @@ class TaskCommandTest {
   @ParameterizedTest
   @ValueSource(strings = {"", "validate", "hash", "canonical", "schema"})
   void everyLevelHasHelp(String command) {
-    Run run = command.isEmpty() ? run("task", "--help") : run("task", command, "--help");
+    CliRun run = command.isEmpty() ? run("task", "--help") : run("task", command, "--help");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out())
         .contains("Usage: hydrogen task" + (command.isEmpty() ? "" : " " + command));

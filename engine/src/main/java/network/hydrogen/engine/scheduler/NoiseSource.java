@@ -1,6 +1,6 @@
 package network.hydrogen.engine.scheduler;
 
-import java.util.SplittableRandom;
+import network.hydrogen.engine.random.TorchRandom;
 
 /**
  * Standard normal draws for the methods that add fresh noise inside a step (Euler ancestral, LCM,
@@ -12,15 +12,11 @@ public interface NoiseSource {
   /** Returns {@code count} new independent standard normal values. */
   float[] next(int count);
 
-  /** A deterministic source: the same seed gives the same draws. */
+  /**
+   * A deterministic source: the same seed gives the same draws, those of PyTorch's CPU generator
+   * after {@code torch.manual_seed(seed)}.
+   */
   static NoiseSource seeded(long seed) {
-    SplittableRandom random = new SplittableRandom(seed);
-    return count -> {
-      float[] noise = new float[count];
-      for (int i = 0; i < count; i++) {
-        noise[i] = (float) random.nextGaussian();
-      }
-      return noise;
-    };
+    return new TorchRandom(seed)::randn;
   }
 }

@@ -1,0 +1,100 @@
+package network.hydrogen.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.library.ModelNotFoundException;
+import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.pipeline.GeneratedImages;
+import network.hydrogen.engine.pipeline.GenerationRequest;
+import network.hydrogen.engine.pipeline.TextToImage;
+import network.hydrogen.engine.pipeline.UnsupportedTaskException;
+import network.hydrogen.task.TaskArgs;
+import network.hydrogen.task.ValidTask;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code hydrogen generate}: runs a task on this machine and writes its images as PNG files. */
+@Command(
+    name = "generate",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a task with the local engine and writes its images as PNG files (with the generation"
+          + " parameters in a 'parameters' text chunk).",
+      "The base model is looked up in the models folder by its Hugging Face id: DIR/org/name"
+          + " (a diffusers folder), DIR/org--name, or DIR/org/name.safetensors (a single-file"
+          + " checkpoint)."
+    })
+final class GenerateCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "TASK", description = TaskFileReader.FILE_HELP)
+  String task;
+
+  @Option(
+      names = "--models",
+      required = true,
+      paramLabel = "DIR",
+      description = "The local models folder.")
+  Path models;
+
+  @Option(
+      names = "--out",
+      defaultValue = ".",
+      paramLabel = "DIR",
+      description = "Where to write the images (default: the current folder).")
+  Path out;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      description = "ONNX Runtime intra-op threads; 0 lets it choose (default).")
+  int threads;
+
+  @Override
+  public Integer call() throws IOException {
+    ValidTask valid = TaskFileReader.read(task);
+    TaskArgs args = valid.args();
+    GenerationRequest request;
+    StableDiffusionModel model;
+    try {
+      request = GenerationRequest.fromTask(args);
+      model = new ModelLibrary(models).open(args.baseModel().name(), args.baseModel().variant());
+    } catch (UnsupportedTaskException | ModelNotFoundException e) {
+      throw new BadInputException(e.getMessage());
+    }
+    Files.createDirectories(out);
+    PrintWriter err = spec.commandLine().getErr();
+    GeneratedImages images;
+    try (TextToImage pipeline = TextToImage.load(model, new InferenceOptions(threads))) {
+      images =
+          pipeline.generate(
+              request,
+              (completed, total) -> {
+                err.print("\rstep " + completed + "/" + total);
+                if (completed == total) {
+                  err.println();
+                }
+                err.flush();
+              });
+    }
+    String prefix = valid.hash().substring(2, 12);
+    for (int i = 0; i < images.count(); i++) {
+      Path file = out.resolve(prefix + "-" + i + ".png");
+      try (OutputStream stream = Files.newOutputStream(file)) {
+        images.writePng(i, stream);
+      }
+      spec.commandLine().getOut().println(file);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,144 @@
+package network.hydrogen.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import network.hydrogen.engine.image.PngImages;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code hydrogen generate}, {@code bench engine} and {@code dev} on the tiny reference model. */
+class EngineCommandsTest {
+
+  static final Path REFERENCE = Path.of("../engine/src/test/resources/engine-reference/sd15");
+
+  @TempDir Path dir;
+
+  private Path models() throws IOException {
+    Path models = dir.resolve("models");
+    Files.createDirectories(models.resolve("runwayml"));
+    Files.createSymbolicLink(
+        models.resolve("runwayml/stable-diffusion-v1-5"),
+        REFERENCE.resolve("model").toAbsolutePath());
+    return models;
+  }
+
+  private Path task(String extra) throws IOException {
+    return Files.writeString(
+        dir.resolve("task.json"),
+        """
+        {"base_model": "runwayml/stable-diffusion-v1-5", "prompt": "a red fox in the snow",
+         "negative_prompt": "blurry",
+         "task_config": {"num_images": 2, "steps": 3, "seed": 9, "cfg": 6,
+                         "image_width": 64, "image_height": 64}%s}
+        """
+            .formatted(extra));
+  }
+
+  @Test
+  void generateWritesOnePngPerImageWithItsParameters() throws IOException {
+    Path out = dir.resolve("out");
+
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task("").toString(),
+            "--models",
+            models().toString(),
+            "--out",
+            out.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    List<String> files = run.out().strip().lines().toList();
+    assertThat(files).hasSize(2);
+    for (int i = 0; i < 2; i++) {
+      String seed = "Seed: " + (9 + i);
+      Path png = Path.of(files.get(i));
+      assertThat(png.getParent()).isEqualTo(out);
+      try (InputStream in = Files.newInputStream(png)) {
+        assertThat(PngImages.readParameters(in))
+            .hasValueSatisfying(
+                text -> assertThat(text).startsWith("a red fox in the snow").contains(seed));
+      }
+    }
+    assertThat(run.err()).contains("step 3/3");
+  }
+
+  @Test
+  void generateNamesAModelThatIsNotInTheFolder() throws IOException {
+    CliRun run =
+        CliRun.of("generate", task("").toString(), "--models", dir.resolve("empty").toString());
+
+    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(run.err())
+        .contains("model runwayml/stable-diffusion-v1-5 is not in the models folder");
+  }
+
+  @Test
+  void generateRefusesFeaturesTheEngineDoesNotRunYet() throws IOException {
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task(", \"lora\": {\"model\": \"https://civitai.com/api/download/models/1\"}")
+                .toString(),
+            "--models",
+            models().toString());
+
+    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(run.err()).contains("does not run these task fields yet: lora");
+  }
+
+  @Test
+  void parityPassesOnTheReferenceAndSaysSoLast() {
+    CliRun run = CliRun.of("dev", "parity", "--reference", REFERENCE.toString(), "--threads", "1");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.lastLine()).matches("\\d+ passed, 0 failed");
+    assertThat(run.out()).contains("PASS single-file unet_call max_abs_err=");
+  }
+
+  @Test
+  void parityOnAFolderWithoutReferenceIsBadInput() {
+    CliRun run = CliRun.of("dev", "parity", "--reference", dir.toString());
+
+    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(run.err()).contains("no golden/index.json");
+  }
+
+  @Test
+  void benchPrintsTheFigures() {
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "engine",
+            "--model",
+            REFERENCE.resolve("model").toString(),
+            "--size",
+            "64",
+            "--steps",
+            "2",
+            "--threads",
+            "1");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains(
+            "model load (s)",
+            "seconds per UNet step",
+            "seconds per image",
+            "step time outside the UNet calls",
+            "peak memory / weights");
+  }
+
+  @Test
+  void randomCheckpointRefusesAnUnknownArchitecture() {
+    CliRun run = CliRun.of("dev", "random-checkpoint", "--arch", "sd3", "--out", dir.toString());
+
+    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(run.err()).contains("unknown architecture sd3; expected sd15 or sd21");
+  }
+}

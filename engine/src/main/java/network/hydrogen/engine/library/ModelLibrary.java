@@ -1,0 +1,72 @@
+package network.hydrogen.engine.library;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import network.hydrogen.engine.model.ModelFiles;
+import network.hydrogen.engine.model.StableDiffusionModel;
+
+/**
+ * A local models folder, where tasks' models are looked up by the name a task gives them: a Hugging
+ * Face repo id ({@code runwayml/stable-diffusion-v1-5}) or a download URL.
+ *
+ * <p>A repo id {@code org/name} is found as the diffusers folder {@code org/name}, then {@code
+ * org--name} (the Hugging Face cache's spelling), then as a single file {@code
+ * org/name.safetensors}; a URL as the file or folder named by its last path segment.
+ */
+public record ModelLibrary(Path root) {
+
+  /** The paths where {@code name} may lie, in the order they are tried. */
+  public List<Path> candidates(String name) {
+    List<Path> candidates = new ArrayList<>();
+    if (name.startsWith("http://") || name.startsWith("https://")) {
+      String path = URI.create(name).getPath();
+      String last = path.substring(path.lastIndexOf('/') + 1);
+      if (!last.isEmpty()) {
+        candidates.add(root.resolve(last));
+        candidates.add(root.resolve(last + ".safetensors"));
+      }
+      return candidates;
+    }
+    if (name.contains("..") || name.startsWith("/") || name.contains("\\")) {
+      return candidates;
+    }
+    candidates.add(root.resolve(name));
+    candidates.add(root.resolve(name.replace("/", "--")));
+    candidates.add(root.resolve(name + ".safetensors"));
+    return candidates;
+  }
+
+  /** Where {@code name} lies, if it is in the library. */
+  public Optional<Path> find(String name) {
+    return candidates(name).stream().filter(Files::exists).findFirst();
+  }
+
+  /**
+   * Opens the model {@code name}, preferring the weights {@code variant} (e.g. {@code fp16}) of a
+   * diffusers folder.
+   *
+   * @throws ModelNotFoundException when it is not in the library, listing where it was looked for
+   */
+  public StableDiffusionModel open(String name, Optional<String> variant) throws IOException {
+    Path path =
+        find(name)
+            .orElseThrow(
+                () ->
+                    new ModelNotFoundException(
+                        "model "
+                            + name
+                            + " is not in the models folder "
+                            + root
+                            + " (looked for "
+                            + candidates(name)
+                            + ")"));
+    return Files.isDirectory(path)
+        ? ModelFiles.openFolder(path, variant.orElse(null))
+        : ModelFiles.open(path);
+  }
+}

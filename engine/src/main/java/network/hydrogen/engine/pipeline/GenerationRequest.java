@@ -1,0 +1,94 @@
+package network.hydrogen.engine.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import network.hydrogen.task.TaskArgs;
+
+/**
+ * What to generate: the prompts, the picture size, the denoising settings and the seed. Image
+ * {@code i} of the batch draws its noise from PyTorch's CPU generator seeded with {@code seed + i},
+ * so any image can be reproduced alone.
+ *
+ * @param scheduler a diffusers scheduler class name, e.g. {@code DPMSolverMultistepScheduler}
+ * @param schedulerArgs overrides of the model's scheduler config (the task's {@code
+ *     scheduler.args}); an empty object for none
+ * @param cfg the classifier-free guidance scale; at most 1 runs no unconditional pass
+ */
+public record GenerationRequest(
+    String prompt,
+    String negativePrompt,
+    int width,
+    int height,
+    int steps,
+    double cfg,
+    long seed,
+    int numImages,
+    String scheduler,
+    JsonNode schedulerArgs) {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public GenerationRequest {
+    Objects.requireNonNull(prompt, "prompt");
+    Objects.requireNonNull(negativePrompt, "negativePrompt");
+    Objects.requireNonNull(scheduler, "scheduler");
+    schedulerArgs = schedulerArgs == null ? JsonNodeFactory.instance.objectNode() : schedulerArgs;
+    if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0) {
+      throw new IllegalArgumentException(
+          "width and height must be positive multiples of 8, were " + width + "x" + height);
+    }
+    if (steps < 1) {
+      throw new IllegalArgumentException("steps must be at least 1, was " + steps);
+    }
+    if (numImages < 1) {
+      throw new IllegalArgumentException("numImages must be at least 1, was " + numImages);
+    }
+  }
+
+  /**
+   * The request a task asks for.
+   *
+   * @throws UnsupportedTaskException when the task uses a feature this engine does not run yet,
+   *     naming the field
+   */
+  public static GenerationRequest fromTask(TaskArgs task) {
+    List<String> unsupported = new ArrayList<>();
+    task.lora().ifPresent(lora -> unsupported.add("lora"));
+    task.controlnet().ifPresent(controlnet -> unsupported.add("controlnet"));
+    task.refiner().ifPresent(refiner -> unsupported.add("refiner"));
+    if (!task.vae().isEmpty()) {
+      unsupported.add("vae");
+    }
+    if (!task.unet().isEmpty()) {
+      unsupported.add("unet");
+    }
+    if (!task.textualInversion().isEmpty()) {
+      unsupported.add("textual_inversion");
+    }
+    if (!unsupported.isEmpty()) {
+      throw new UnsupportedTaskException(
+          "the engine does not run these task fields yet: " + String.join(", ", unsupported));
+    }
+    TaskArgs.TaskConfig config = task.taskConfig();
+    return new GenerationRequest(
+        task.prompt(),
+        task.negativePrompt(),
+        config.imageWidth(),
+        config.imageHeight(),
+        config.steps(),
+        config.cfg(),
+        config.seed(),
+        config.numImages(),
+        task.scheduler().method().jsonName(),
+        JSON.valueToTree(task.scheduler().args()));
+  }
+
+  /** Whether the unconditional (negative prompt) pass runs. */
+  public boolean guided() {
+    return cfg > 1;
+  }
+}

@@ -1,0 +1,289 @@
+package network.hydrogen.engine.pipeline;
+
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.function.LongFunction;
+import network.hydrogen.engine.graph.FloatTensor;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.TextEncoder;
+import network.hydrogen.engine.graph.UNet;
+import network.hydrogen.engine.graph.VaeDecoder;
+import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.model.VaeConfig;
+import network.hydrogen.engine.scheduler.Scheduler;
+import network.hydrogen.engine.scheduler.SchedulerRun;
+import network.hydrogen.engine.scheduler.Schedulers;
+import network.hydrogen.engine.tokenizer.ClipTokenizer;
+
+/**
+ * The Stable Diffusion 1.x/2.x text-to-image pipeline: tokenize and encode the prompts, denoise the
+ * initial noise with the UNet under the chosen scheduler and classifier-free guidance, decode the
+ * latents with the VAE. Computes what the reference implementation's pipeline computes for the same
+ * weights and noise.
+ */
+public final class TextToImage implements AutoCloseable {
+
+  private final StableDiffusionModel model;
+  private final ClipTokenizer tokenizer;
+  private final TextEncoder textEncoder;
+  private final UNet unet;
+  private final VaeDecoder vaeDecoder;
+
+  private TextToImage(
+      StableDiffusionModel model,
+      ClipTokenizer tokenizer,
+      TextEncoder textEncoder,
+      UNet unet,
+      VaeDecoder vaeDecoder) {
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.textEncoder = textEncoder;
+    this.unet = unet;
+    this.vaeDecoder = vaeDecoder;
+  }
+
+  /** Builds the networks of {@code model} and opens their ONNX Runtime sessions. */
+  public static TextToImage load(StableDiffusionModel model, InferenceOptions options)
+      throws IOException {
+    ClipTokenizer tokenizer = ClipTokenizer.load(model.tokenizer());
+    TextEncoder textEncoder = null;
+    UNet unet = null;
+    try {
+      textEncoder =
+          TextEncoder.create(model.textEncoder().config(), model.textEncoder().weights(), options);
+      unet = UNet.create(model.unet().config(), model.unet().weights(), options);
+      VaeDecoder vaeDecoder =
+          VaeDecoder.create(model.vae().config(), model.vae().weights(), options);
+      return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(textEncoder, e);
+      closeQuietly(unet, e);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(AutoCloseable closeable, Exception failure) {
+    if (closeable != null) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        failure.addSuppressed(e);
+      }
+    }
+  }
+
+  public StableDiffusionModel model() {
+    return model;
+  }
+
+  public ClipTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public TextEncoder textEncoder() {
+    return textEncoder;
+  }
+
+  public UNet unet() {
+    return unet;
+  }
+
+  public VaeDecoder vaeDecoder() {
+    return vaeDecoder;
+  }
+
+  /** Generates with noise drawn from the request's seed. */
+  public GeneratedImages generate(GenerationRequest request, GenerationListener listener) {
+    return generate(request, BatchNoise.seeded(request.seed(), request.numImages()), listener);
+  }
+
+  /**
+   * Generates with the given noise (parity checks inject the reference's draws).
+   *
+   * @throws CancellationException when the running thread is interrupted; checked between steps
+   */
+  public GeneratedImages generate(
+      GenerationRequest request, BatchNoise noise, GenerationListener listener) {
+    Scheduler scheduler =
+        Schedulers.create(request.scheduler(), model.schedulerConfig(), request.schedulerArgs());
+    int images = request.numImages();
+    int channels = model.unet().config().inChannels();
+    int latentHeight = request.height() / vaeScale();
+    int latentWidth = request.width() / vaeScale();
+    int perImage = channels * latentHeight * latentWidth;
+
+    long start = System.nanoTime();
+    FloatTensor context = conditioning(request);
+    long encoded = System.nanoTime();
+    long unetNanos = 0;
+    SchedulerRun[] runs = new SchedulerRun[images];
+    float[][] latents = new float[images][];
+    for (int i = 0; i < images; i++) {
+      runs[i] = scheduler.start(request.steps());
+      float sigma = runs[i].schedule().initNoiseSigma();
+      latents[i] = noise.initial(i, perImage);
+      for (int j = 0; j < perImage; j++) {
+        latents[i][j] *= sigma;
+      }
+    }
+    float[] timesteps = runs[0].schedule().timesteps();
+    int passes = request.guided() ? 2 : 1;
+    for (int step = 0; step < timesteps.length; step++) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new CancellationException("generation cancelled before step " + (step + 1));
+      }
+      float[] input = new float[passes * images * perImage];
+      for (int i = 0; i < images; i++) {
+        float[] scaled = runs[i].scaleModelInput(latents[i], step);
+        for (int pass = 0; pass < passes; pass++) {
+          System.arraycopy(scaled, 0, input, (pass * images + i) * perImage, perImage);
+        }
+      }
+      float[] stepTimesteps = new float[passes * images];
+      Arrays.fill(stepTimesteps, timesteps[step]);
+      long unetStart = System.nanoTime();
+      float[] output =
+          unet.predict(
+                  new FloatTensor(
+                      new long[] {passes * images, channels, latentHeight, latentWidth}, input),
+                  stepTimesteps,
+                  context)
+              .values();
+      unetNanos += System.nanoTime() - unetStart;
+      for (int i = 0; i < images; i++) {
+        float[] prediction = guided(output, i, images, perImage, request);
+        latents[i] = runs[i].step(prediction, step, latents[i], noise.steps(i));
+      }
+      listener.onStep(step + 1, timesteps.length);
+    }
+    long denoised = System.nanoTime();
+    long unetTotal = unetNanos;
+    return decode(
+        request,
+        latents,
+        latentHeight,
+        latentWidth,
+        vaeNanos ->
+            new GenerationTimings(
+                encoded - start, unetTotal, denoised - encoded, vaeNanos, timesteps.length));
+  }
+
+  /** The encoder hidden states of the UNet batch: [uncond × n, cond × n], or cond × n unguided. */
+  private FloatTensor conditioning(GenerationRequest request) {
+    int images = request.numImages();
+    float[] cond = encode(request.prompt());
+    float[] uncond = request.guided() ? encode(request.negativePrompt()) : null;
+    int passes = uncond == null ? 1 : 2;
+    int sequence = tokenizer.maxLength();
+    int width = cond.length / sequence;
+    float[] context = new float[passes * images * cond.length];
+    for (int i = 0; i < images; i++) {
+      if (uncond != null) {
+        System.arraycopy(uncond, 0, context, i * cond.length, cond.length);
+      }
+      System.arraycopy(cond, 0, context, ((passes - 1) * images + i) * cond.length, cond.length);
+    }
+    return new FloatTensor(new long[] {passes * images, sequence, width}, context);
+  }
+
+  /** The text encoder's last hidden state of {@code text}, [1, 77, hidden] flattened. */
+  public float[] encode(String text) {
+    int[] ids = tokenizer.encode(text);
+    return textEncoder.encode(new int[][] {ids}).lastHiddenState().values();
+  }
+
+  /** Image {@code i}'s guided model output: {@code uncond + cfg · (cond − uncond)}. */
+  private static float[] guided(
+      float[] output, int i, int images, int perImage, GenerationRequest request) {
+    float[] prediction = new float[perImage];
+    if (!request.guided()) {
+      System.arraycopy(output, i * perImage, prediction, 0, perImage);
+      return prediction;
+    }
+    float cfg = (float) request.cfg();
+    int uncond = i * perImage;
+    int cond = (images + i) * perImage;
+    for (int j = 0; j < perImage; j++) {
+      float u = output[uncond + j];
+      prediction[j] = u + cfg * (output[cond + j] - u);
+    }
+    return prediction;
+  }
+
+  private GeneratedImages decode(
+      GenerationRequest request,
+      float[][] latents,
+      int latentHeight,
+      int latentWidth,
+      LongFunction<GenerationTimings> timings) {
+    long start = System.nanoTime();
+    VaeConfig vae = model.vae().config();
+    float scale = (float) vae.scalingFactor();
+    float shift = vae.shiftFactor() == null ? 0f : vae.shiftFactor().floatValue();
+    int images = latents.length;
+    int perImage = latents[0].length;
+    int pixels = 3 * request.height() * request.width();
+    float[] allLatents = new float[images * perImage];
+    float[] decoded = new float[images * pixels];
+    String[] parameters = new String[images];
+    for (int i = 0; i < images; i++) {
+      System.arraycopy(latents[i], 0, allLatents, i * perImage, perImage);
+      float[] unscaled = new float[perImage];
+      for (int j = 0; j < perImage; j++) {
+        unscaled[j] = latents[i][j] / scale + shift;
+      }
+      float[] raw =
+          vaeDecoder
+              .decode(
+                  new FloatTensor(
+                      new long[] {1, vae.latentChannels(), latentHeight, latentWidth}, unscaled))
+              .values();
+      for (int j = 0; j < pixels; j++) {
+        decoded[i * pixels + j] = Math.min(1f, Math.max(0f, raw[j] / 2 + 0.5f));
+      }
+      parameters[i] = parameters(request, request.seed() + i);
+    }
+    return new GeneratedImages(
+        allLatents,
+        decoded,
+        images,
+        request.width(),
+        request.height(),
+        parameters,
+        timings.apply(System.nanoTime() - start));
+  }
+
+  /** The generation parameters in the text layout image tools read from PNGs. */
+  private String parameters(GenerationRequest request, long seed) {
+    StringBuilder text = new StringBuilder(request.prompt());
+    if (!request.negativePrompt().isEmpty()) {
+      text.append("\nNegative prompt: ").append(request.negativePrompt());
+    }
+    text.append(
+        String.format(
+            Locale.ROOT,
+            "\nSteps: %d, Sampler: %s, CFG scale: %s, Seed: %d, Size: %dx%d, Model: %s",
+            request.steps(),
+            request.scheduler(),
+            request.cfg(),
+            seed,
+            request.width(),
+            request.height(),
+            model.source().getFileName()));
+    return text.toString();
+  }
+
+  /** The VAE's downsampling factor: 2 per level after the first. */
+  private int vaeScale() {
+    return 1 << (model.vae().config().blockOutChannels().size() - 1);
+  }
+
+  @Override
+  public void close() {
+    textEncoder.close();
+    unet.close();
+    vaeDecoder.close();
+  }
+}

@@ -1,0 +1,105 @@
+package network.hydrogen.engine.parity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import network.hydrogen.engine.graph.InferenceOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The acceptance test of the engine: every case of the reference implementation's sd15 reference
+ * (made by diffusers; see src/test/resources/engine-reference/README.md) within tolerance, from
+ * both the diffusers folder and the single-file checkpoint.
+ */
+class ParityCheckTest {
+
+  static final Path SD15 = Path.of("src/test/resources/engine-reference/sd15");
+
+  @Test
+  void everySd15CasePassesInBothFormats() throws IOException {
+    List<CaseResult> reported = new ArrayList<>();
+
+    List<CaseResult> results = ParityCheck.run(SD15, new InferenceOptions(1), reported::add);
+
+    assertThat(reported).isEqualTo(results);
+    assertThat(results)
+        .allSatisfy(result -> assertThat(result.passed()).as(result.line()).isTrue());
+    assertThat(results.stream().map(CaseResult::format).distinct())
+        .containsExactly("diffusers", "single-file");
+    assertThat(results.stream().map(CaseResult::name))
+        .contains(
+            "tokens.0",
+            "tokens.long_untruncated",
+            "text_embeddings.cond",
+            "unet_call",
+            "vae_decode",
+            "txt2img.DPMSolverMultistepScheduler-karras.latents",
+            "txt2img.EulerAncestralDiscreteScheduler.image",
+            "txt2img.LCMScheduler.timesteps");
+  }
+
+  @Test
+  void aFolderOfReferencesListsEachReference() throws IOException {
+    assertThat(ParityCheck.referenceFolders(SD15.getParent())).contains(SD15);
+    assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
+  }
+
+  @Test
+  void aFolderWithoutIndexIsMalformed(@TempDir Path dir) {
+    assertThatThrownBy(() -> ParityCheck.referenceFolders(dir))
+        .isInstanceOf(MalformedReferenceException.class)
+        .hasMessageContaining("no golden/index.json");
+  }
+
+  @Test
+  void aMissingCheckpointOrTensorFileIsNamed(@TempDir Path dir) throws IOException {
+    copy(SD15.resolve("golden"), dir.resolve("golden"));
+    Files.createDirectories(dir.resolve("model"));
+
+    assertThatThrownBy(() -> ParityCheck.run(dir, new InferenceOptions(1), result -> {}))
+        .isInstanceOf(MalformedReferenceException.class)
+        .hasMessageContaining("model.safetensors is missing");
+  }
+
+  @Test
+  void aTruncatedTensorFileIsMalformed(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("t.f32");
+    Files.write(file, new byte[10]);
+    ReferenceTensor tensor = new ReferenceTensor(file, new int[] {1, 4});
+
+    assertThatThrownBy(tensor::read)
+        .isInstanceOf(MalformedReferenceException.class)
+        .hasMessageContaining("has 10 bytes, but shape [1, 4] needs 16");
+  }
+
+  @Test
+  void toleranceScalesWithTheReferencePeakAndNanFails() {
+    assertThat(CaseResult.scaledTolerance(1e-4, new float[] {0.5f, -20f}))
+        .isEqualTo(2e-3, org.assertj.core.data.Offset.offset(1e-12));
+    assertThat(CaseResult.scaledTolerance(1e-4, new float[] {0.5f})).isEqualTo(1e-4);
+    assertThat(CaseResult.maxAbsError(new float[] {1, Float.NaN}, new float[] {1, 2})).isInfinite();
+    assertThat(CaseResult.maxAbsError(new float[] {1}, new float[] {1, 2})).isInfinite();
+    assertThat(new CaseResult("diffusers", "x", 2e-4, 1e-4).line())
+        .isEqualTo("FAIL diffusers x max_abs_err=2.000e-04 tolerance=1.000e-04");
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path file : files.toList()) {
+        Path target = to.resolve(from.relativize(file).toString());
+        if (Files.isDirectory(file)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(file, target);
+        }
+      }
+    }
+  }
+}
