@@ -136,8 +136,11 @@ public final class PromptParser {
       if (c == '(') {
         open.push(i);
       } else if (c == ')') {
-        if (open.isEmpty() || open.peek() < quote) {
+        if (open.isEmpty()) {
           throw new Failure(i, "')' has no matching '('");
+        }
+        if (open.peek() < quote) {
+          throw new Failure(i, "')' has no matching '(' inside its quotes");
         }
         partner[open.pop()] = i;
       } else if (c == '"' && quote < 0) {
@@ -308,10 +311,15 @@ public final class PromptParser {
       }
       weights.add(parseNumber(start, numberEnd));
       pos = numberEnd;
+      if (pos < end && !isSpace(text.charAt(pos)) && text.charAt(pos) != ',') {
+        throw new Failure(
+            start, "the weight '" + token(start, end) + "' in " + call + " is not a number");
+      }
       skipWhitespace(end);
       if (pos < end && text.charAt(pos) != ',') {
         throw new Failure(
-            start, "the weight '" + token(start, end) + "' in " + call + " is not a number");
+            pos,
+            "expected ',' between the weights of " + call + ", found '" + token(pos, end) + "'");
       }
       if (pos < end) {
         pos++;
@@ -625,10 +633,10 @@ public final class PromptParser {
     return q;
   }
 
-  /** The text from {@code start} up to the next whitespace or bracket, for error messages. */
+  /** The text from {@code start} up to the next whitespace, bracket or comma, for messages. */
   private String token(int start, int limit) {
     int end = start;
-    while (end < limit && !isSpace(text.charAt(end)) && "()\"".indexOf(text.charAt(end)) < 0) {
+    while (end < limit && !isSpace(text.charAt(end)) && "()\",".indexOf(text.charAt(end)) < 0) {
       end++;
     }
     return text.substring(start, Math.max(end, Math.min(start + 1, limit)));
