@@ -23,25 +23,23 @@ import java.util.Objects;
 public final class PromptParser {
 
   /** compel's {@code attention_plus_base}: each {@code +} multiplies the weight by it. */
-  static final double PLUS_BASE = 1.1;
+  private static final double PLUS_BASE = 1.1;
 
   /** compel's {@code attention_minus_base}: each {@code -} multiplies the weight by it. */
-  static final double MINUS_BASE = 0.9;
+  private static final double MINUS_BASE = 0.9;
 
   /** The characters compel's grammar gives a meaning; a backslash before one makes it literal. */
   private static final String SYNTAX = "()\",.+-=";
 
-  /** Longer runs of {@code +} or {@code -} overflow or vanish; compel fails on them too. */
+  /** Longer runs of {@code +} or {@code -} are mistakes (1.1^1000 is already 2.5e41). */
   private static final int MAX_SIGN_RUN = 1000;
 
-  private final String original;
   private final String text;
   private final int[] originOf;
   private final int[] partner;
   private int pos;
 
   private PromptParser(String original) {
-    this.original = original;
     StringBuilder spaced = new StringBuilder(original.length() + 16);
     int[] origins = new int[original.length() * 2 + 1];
     int i = 0;
