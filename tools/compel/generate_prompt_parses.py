@@ -120,6 +120,13 @@ PROMPTS = [
     "(\"\", \"\").and()",
     "(\"a\", \"b\").and() ",
     "(\"(a)1.2 b, c\", \"d+\").and()",
+    "\"\u3000\"+ a",
+    "a,,b ,c, d,",
+    ",leading comma",
+    "(\"a\", \"b\").blend(no_normalize)",
+    "(\"a\", \"b\")\t.blend(1, 2)\n",
+    "(\"a - b\", \"c +\").and()",
+    "(a)1.3, (b)1.3. (c)1.3",
     "a highly detailed oil painting of a (red fox)1.2 in a snowy forest. soft morning light, tall pine trees, "
     "falling snowflakes, frozen river, distant mountains, the fox looks at the viewer. warm colors, masterpiece.",
 ]

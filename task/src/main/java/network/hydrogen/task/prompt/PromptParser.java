@@ -145,7 +145,10 @@ public final class PromptParser {
         quote = i;
       } else if (c == '"') {
         if (!open.isEmpty() && open.peek() > quote) {
-          throw new Failure(open.peek(), "'(' is not closed before the quote around it ends");
+          throw new Failure(
+              open.peek(),
+              "'(' is not closed before the quote around it ends (a quote inside quotes must be"
+                  + " escaped as '\\\"')");
         }
         partner[quote] = i;
         quote = -1;

@@ -141,6 +141,10 @@ class PromptParserTest {
             "(a \"b) c\"",
             "')' has no matching '(' inside its quotes (at offset 5: \"(a \"b) c\"\")"),
         Arguments.of(
+            "\"a (\"b\") c\"",
+            "'(' is not closed before the quote around it ends (a quote inside quotes must be"
+                + " escaped as '\\\"') (at offset 3: \"\"a (\"b\") c\"\")"),
+        Arguments.of(
             "\"a\nb\"", "the quote is not closed on its line (at offset 0: \"\"a\\nb\"\")"),
         Arguments.of(
             "a (red fox)1.3x",
