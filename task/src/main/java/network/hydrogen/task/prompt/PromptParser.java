@@ -422,7 +422,7 @@ public final class PromptParser {
     }
     Operator operator = operatorAfter(pos, limit);
     if (operator != null) {
-      applyOperator(operator, children, limit, out);
+      applyOperator(operator, children, out);
     } else {
       out.addAll(children);
     }
@@ -442,11 +442,11 @@ public final class PromptParser {
     if (operator == null) {
       return false;
     }
-    applyOperator(operator, word, limit, out);
+    applyOperator(operator, word, out);
     return true;
   }
 
-  private void applyOperator(Operator operator, List<Node> target, int limit, List<Node> out) {
+  private void applyOperator(Operator operator, List<Node> target, List<Node> out) {
     switch (operator.name) {
       case "attend" -> {
         int close = partner[operator.paren];
