@@ -11,12 +11,15 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
 import network.hydrogen.task.Spec.Bool;
+import network.hydrogen.task.Spec.Check;
 import network.hydrogen.task.Spec.Field;
 import network.hydrogen.task.Spec.Int;
 import network.hydrogen.task.Spec.Method;
 import network.hydrogen.task.Spec.Num;
 import network.hydrogen.task.Spec.Obj;
 import network.hydrogen.task.Spec.Str;
+import network.hydrogen.task.prompt.PromptParser;
+import network.hydrogen.task.prompt.PromptSyntaxException;
 
 /**
  * The task format, field by field: names, types, defaults, ranges and descriptions. Compatible with
@@ -34,6 +37,7 @@ final class TaskFormat {
   // Value types.
   private static final Str STRING = new Str(0, List.of(), null);
   private static final Str NON_EMPTY = new Str(1, List.of(), null);
+  private static final Check COMPEL = new Check(null, TaskFormat::promptProblem);
   private static final Bool BOOL = new Bool();
   private static final Int PERCENT = new Int(1, 100, 1);
   private static final Int NON_NEGATIVE = new Int(0, Integer.MAX_VALUE, 1);
@@ -283,8 +287,12 @@ final class TaskFormat {
               "auto",
               "Precision to run in; auto lets the node choose."),
           withDefault("unet", STRING, "", "Replacement UNet; empty: the base model's."),
-          required("prompt", NON_EMPTY, "What to draw, in Compel syntax."),
-          withDefault("negative_prompt", STRING, "", "What to avoid, in Compel syntax."),
+          required("prompt", new Str(1, List.of(), COMPEL), "What to draw, in Compel syntax."),
+          withDefault(
+              "negative_prompt",
+              new Str(0, List.of(), COMPEL),
+              "",
+              "What to avoid, in Compel syntax."),
           required("task_config", TASK_CONFIG, "Image size, steps, seed, count, guidance."),
           optional("lora", LORA, "A LoRA to apply."),
           optional("controlnet", CONTROLNET, "A ControlNet and its reference image."),
@@ -318,6 +326,16 @@ final class TaskFormat {
         method.argsByMethod().values().forEach(args -> collect(args, prefix + "args.", paths));
       }
       default -> {}
+    }
+  }
+
+  /** What is wrong with a prompt's Compel syntax, or null when it parses. */
+  private static String promptProblem(String prompt) {
+    try {
+      PromptParser.parse(prompt);
+      return null;
+    } catch (PromptSyntaxException e) {
+      return "malformed Compel prompt: " + e.getMessage();
     }
   }
 }

@@ -133,6 +133,16 @@ class TaskValidationTest {
         arguments(
             "{'base_model': 'm', 'prompt': '', 'task_config': {}}", "prompt", "must not be empty"),
         arguments(
+            "{'base_model': 'm', 'prompt': 'a (red fox', 'task_config': {}}",
+            "prompt",
+            "malformed Compel prompt: '(' is never closed (at offset 2: \"a (red fox\")"),
+        arguments(
+            "{'base_model': 'm', 'prompt': 'p', 'negative_prompt': '(a, b).blend(1)',"
+                + " 'task_config': {}}",
+            "negative_prompt",
+            "malformed Compel prompt: .blend() has 2 prompts but 1 weight"
+                + " (at offset 6: \"(a, b).blend(1)\")"),
+        arguments(
             "{'base_model': '', 'prompt': 'p', 'task_config': {}}",
             "base_model",
             "must not be empty"),
