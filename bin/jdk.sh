@@ -40,10 +40,12 @@ hydrogen_find_jdk() {
 
 hydrogen_find_jdk
 
-# Maven 3.9 still calls sun.misc.Unsafe; JDK 24+ warns about it on every build.
+# Maven 3.9 and protobuf still call sun.misc.Unsafe; JDK 24+ warns about it on every run.
+HYDROGEN_JAVA_FLAGS=
 if [ "$(hydrogen_jdk_major "$JAVA_HOME")" -ge 24 ] 2>/dev/null; then
+  HYDROGEN_JAVA_FLAGS=--sun-misc-unsafe-memory-access=allow
   case "${MAVEN_OPTS-}" in
     *sun-misc-unsafe-memory-access*) ;;
-    *) MAVEN_OPTS="${MAVEN_OPTS-} --sun-misc-unsafe-memory-access=allow"; export MAVEN_OPTS ;;
+    *) MAVEN_OPTS="${MAVEN_OPTS-} $HYDROGEN_JAVA_FLAGS"; export MAVEN_OPTS ;;
   esac
 fi
