@@ -11,7 +11,9 @@ import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.GeneratedImages;
+import network.hydrogen.engine.pipeline.GenerationListener;
 import network.hydrogen.engine.pipeline.GenerationRequest;
+import network.hydrogen.engine.pipeline.TensorDump;
 import network.hydrogen.engine.pipeline.TextToImage;
 import network.hydrogen.engine.pipeline.UnsupportedTaskException;
 import network.hydrogen.task.TaskArgs;
@@ -55,6 +57,14 @@ final class GenerateCommand implements Callable<Integer> {
   Path out;
 
   @Option(
+      names = "--dump",
+      paramLabel = "DIR",
+      description =
+          "Also write the intermediate tensors (text embeddings, the first UNet output, the final"
+              + " latents, the decoded images) as raw float32 files with an index.json.")
+  Path dump;
+
+  @Option(
       names = "--threads",
       defaultValue = "0",
       description = "ONNX Runtime intra-op threads; 0 lets it choose (default).")
@@ -74,18 +84,18 @@ final class GenerateCommand implements Callable<Integer> {
     }
     Files.createDirectories(out);
     PrintWriter err = spec.commandLine().getErr();
+    GenerationListener progress =
+        (completed, total) -> {
+          err.print("\rstep " + completed + "/" + total);
+          if (completed == total) {
+            err.println();
+          }
+          err.flush();
+        };
+    GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
     GeneratedImages images;
     try (TextToImage pipeline = TextToImage.load(model, new InferenceOptions(threads))) {
-      images =
-          pipeline.generate(
-              request,
-              (completed, total) -> {
-                err.print("\rstep " + completed + "/" + total);
-                if (completed == total) {
-                  err.println();
-                }
-                err.flush();
-              });
+      images = pipeline.generate(request, listener);
     }
     String prefix = valid.hash().substring(2, 12);
     for (int i = 0; i < images.count(); i++) {

@@ -2,6 +2,8 @@ package network.hydrogen.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -66,6 +68,37 @@ class EngineCommandsTest {
       }
     }
     assertThat(run.err()).contains("step 3/3");
+  }
+
+  @Test
+  void generateDumpsTheIntermediateTensorsWithAnIndex() throws IOException {
+    Path dump = dir.resolve("dump");
+
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task("").toString(),
+            "--models",
+            models().toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--dump",
+            dump.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode index = new ObjectMapper().readTree(dump.resolve("index.json").toFile());
+    assertThat(index.fieldNames())
+        .toIterable()
+        .containsExactly(
+            "text_embeddings.cond",
+            "text_embeddings.uncond",
+            "unet_out.step0",
+            "final_latents",
+            "image");
+    // two images, guided: the first UNet call ran on a batch of four 4x8x8 latents
+    assertThat(index.at("/unet_out.step0/shape").toString()).isEqualTo("[4,4,8,8]");
+    assertThat(index.at("/image/shape").toString()).isEqualTo("[2,3,64,64]");
+    assertThat(Files.size(dump.resolve("image.f32"))).isEqualTo(2L * 3 * 64 * 64 * Float.BYTES);
   }
 
   @Test

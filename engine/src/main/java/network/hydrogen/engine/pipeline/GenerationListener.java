@@ -1,8 +1,11 @@
 package network.hydrogen.engine.pipeline;
 
+import network.hydrogen.engine.graph.FloatTensor;
+
 /**
- * Told of a generation's progress after each denoising step. To cancel a generation, interrupt the
- * thread running it: it stops between steps with a {@link
+ * Told of a generation's progress after each denoising step, and optionally of its intermediate
+ * tensors (to dump them for comparison with another implementation). To cancel a generation,
+ * interrupt the thread running it: it stops between steps with a {@link
  * java.util.concurrent.CancellationException}.
  */
 @FunctionalInterface
@@ -10,6 +13,13 @@ public interface GenerationListener {
 
   /** {@code completed} of {@code total} denoising steps are done. */
   void onStep(int completed, int total);
+
+  /**
+   * An intermediate tensor: {@code text_embeddings.cond} and {@code text_embeddings.uncond} (the
+   * text encoder's output), {@code unet_out.step0} (the first UNet call's output, the whole batch),
+   * {@code final_latents}, {@code image} (the decoded batch in [0, 1], NCHW). Ignored by default.
+   */
+  default void onTensor(String name, FloatTensor tensor) {}
 
   /** A listener that ignores progress. */
   static GenerationListener none() {

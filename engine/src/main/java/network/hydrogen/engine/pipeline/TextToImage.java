@@ -115,7 +115,7 @@ public final class TextToImage implements AutoCloseable {
     int perImage = channels * latentHeight * latentWidth;
 
     long start = System.nanoTime();
-    FloatTensor context = conditioning(request);
+    FloatTensor context = conditioning(request, listener);
     long encoded = System.nanoTime();
     long unetNanos = 0;
     SchedulerRun[] runs = new SchedulerRun[images];
@@ -144,14 +144,17 @@ public final class TextToImage implements AutoCloseable {
       float[] stepTimesteps = new float[passes * images];
       Arrays.fill(stepTimesteps, timesteps[step]);
       long unetStart = System.nanoTime();
-      float[] output =
+      FloatTensor unetOut =
           unet.predict(
-                  new FloatTensor(
-                      new long[] {passes * images, channels, latentHeight, latentWidth}, input),
-                  stepTimesteps,
-                  context)
-              .values();
+              new FloatTensor(
+                  new long[] {passes * images, channels, latentHeight, latentWidth}, input),
+              stepTimesteps,
+              context);
       unetNanos += System.nanoTime() - unetStart;
+      if (step == 0) {
+        listener.onTensor("unet_out.step0", unetOut);
+      }
+      float[] output = unetOut.values();
       for (int i = 0; i < images; i++) {
         float[] prediction = guided(output, i, images, perImage, request);
         latents[i] = runs[i].step(prediction, step, latents[i], noise.steps(i));
@@ -165,19 +168,25 @@ public final class TextToImage implements AutoCloseable {
         latents,
         latentHeight,
         latentWidth,
+        listener,
         vaeNanos ->
             new GenerationTimings(
                 encoded - start, unetTotal, denoised - encoded, vaeNanos, timesteps.length));
   }
 
   /** The encoder hidden states of the UNet batch: [uncond × n, cond × n], or cond × n unguided. */
-  private FloatTensor conditioning(GenerationRequest request) {
+  private FloatTensor conditioning(GenerationRequest request, GenerationListener listener) {
     int images = request.numImages();
     float[] cond = encode(request.prompt());
     float[] uncond = request.guided() ? encode(request.negativePrompt()) : null;
     int passes = uncond == null ? 1 : 2;
     int sequence = tokenizer.maxLength();
     int width = cond.length / sequence;
+    long[] shape = {1, sequence, width};
+    listener.onTensor("text_embeddings.cond", new FloatTensor(shape, cond));
+    if (uncond != null) {
+      listener.onTensor("text_embeddings.uncond", new FloatTensor(shape, uncond));
+    }
     float[] context = new float[passes * images * cond.length];
     for (int i = 0; i < images; i++) {
       if (uncond != null) {
@@ -217,6 +226,7 @@ public final class TextToImage implements AutoCloseable {
       float[][] latents,
       int latentHeight,
       int latentWidth,
+      GenerationListener listener,
       LongFunction<GenerationTimings> timings) {
     long start = System.nanoTime();
     VaeConfig vae = model.vae().config();
@@ -245,6 +255,13 @@ public final class TextToImage implements AutoCloseable {
       }
       parameters[i] = parameters(request, request.seed() + i);
     }
+    listener.onTensor(
+        "final_latents",
+        new FloatTensor(
+            new long[] {images, vae.latentChannels(), latentHeight, latentWidth}, allLatents));
+    listener.onTensor(
+        "image",
+        new FloatTensor(new long[] {images, 3, request.height(), request.width()}, decoded));
     return new GeneratedImages(
         allLatents,
         decoded,
