@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import network.hydrogen.engine.bench.EngineBenchmark;
-import network.hydrogen.engine.graph.InferenceOptions;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -40,11 +40,7 @@ final class EngineBenchCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "4", description = "Denoising steps (default 4).")
   int steps;
 
-  @Option(
-      names = "--threads",
-      defaultValue = "0",
-      description = "ONNX Runtime intra-op threads; 0 lets it choose (default).")
-  int threads;
+  @Mixin InferenceMixin inference;
 
   @Override
   public Integer call() throws IOException {
@@ -54,8 +50,7 @@ final class EngineBenchCommand implements Callable<Integer> {
     if (steps < 1) {
       throw new BadInputException("--steps must be at least 1, was " + steps);
     }
-    EngineBenchmark.Result result =
-        EngineBenchmark.run(model, size, steps, new InferenceOptions(threads));
+    EngineBenchmark.Result result = EngineBenchmark.run(model, size, steps, inference.options());
     spec.commandLine().getOut().print(result.report());
     return 0;
   }

@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.model.StableDiffusionModel;
@@ -19,6 +18,7 @@ import network.hydrogen.engine.pipeline.UnsupportedTaskException;
 import network.hydrogen.task.TaskArgs;
 import network.hydrogen.task.ValidTask;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -64,11 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
               + " latents, the decoded images) as raw float32 files with an index.json.")
   Path dump;
 
-  @Option(
-      names = "--threads",
-      defaultValue = "0",
-      description = "ONNX Runtime intra-op threads; 0 lets it choose (default).")
-  int threads;
+  @Mixin InferenceMixin inference;
 
   @Override
   public Integer call() throws IOException {
@@ -94,7 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
         };
     GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
     GeneratedImages images;
-    try (TextToImage pipeline = TextToImage.load(model, new InferenceOptions(threads))) {
+    try (TextToImage pipeline = TextToImage.load(model, inference.options())) {
       images = pipeline.generate(request, listener);
     }
     String prefix = valid.hash().substring(2, 12);

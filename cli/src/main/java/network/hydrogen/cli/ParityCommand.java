@@ -5,11 +5,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.parity.CaseResult;
 import network.hydrogen.engine.parity.MalformedReferenceException;
 import network.hydrogen.engine.parity.ParityCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,11 +38,7 @@ final class ParityCommand implements Callable<Integer> {
           "A reference folder, or a folder of reference folders (each is run). Repeatable.")
   List<Path> references;
 
-  @Option(
-      names = "--threads",
-      defaultValue = "0",
-      description = "ONNX Runtime intra-op threads; 0 lets it choose (default).")
-  int threads;
+  @Mixin InferenceMixin inference;
 
   @Override
   public Integer call() throws IOException {
@@ -56,7 +52,7 @@ final class ParityCommand implements Callable<Integer> {
         results.addAll(
             ParityCheck.run(
                 folder,
-                new InferenceOptions(threads),
+                inference.options(),
                 result -> spec.commandLine().getOut().println(result.line())));
       }
       long passed = results.stream().filter(CaseResult::passed).count();

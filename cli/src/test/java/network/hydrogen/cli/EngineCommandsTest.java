@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import network.hydrogen.engine.image.PngImages;
 import org.junit.jupiter.api.Test;
@@ -41,18 +42,19 @@ class EngineCommandsTest {
             .formatted(extra));
   }
 
+  /** {@code hydrogen generate} of the two-image task on the reference model, with {@code more}. */
+  private CliRun generate(String... more) throws IOException {
+    List<String> args =
+        new ArrayList<>(List.of("generate", task("").toString(), "--models", models().toString()));
+    args.addAll(List.of(more));
+    return CliRun.of(args.toArray(String[]::new));
+  }
+
   @Test
   void generateWritesOnePngPerImageWithItsParameters() throws IOException {
     Path out = dir.resolve("out");
 
-    CliRun run =
-        CliRun.of(
-            "generate",
-            task("").toString(),
-            "--models",
-            models().toString(),
-            "--out",
-            out.toString());
+    CliRun run = generate("--out", out.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     List<String> files = run.out().strip().lines().toList();
@@ -74,16 +76,7 @@ class EngineCommandsTest {
   void generateDumpsTheIntermediateTensorsWithAnIndex() throws IOException {
     Path dump = dir.resolve("dump");
 
-    CliRun run =
-        CliRun.of(
-            "generate",
-            task("").toString(),
-            "--models",
-            models().toString(),
-            "--out",
-            dir.resolve("out").toString(),
-            "--dump",
-            dump.toString());
+    CliRun run = generate("--out", dir.resolve("out").toString(), "--dump", dump.toString());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode index = new ObjectMapper().readTree(dump.resolve("index.json").toFile());
