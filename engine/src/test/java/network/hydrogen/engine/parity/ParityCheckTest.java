@@ -14,25 +14,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The acceptance test of the engine: every case of the reference implementation's sd15 reference
- * (made by diffusers; see src/test/resources/engine-reference/README.md) within tolerance, from
- * both the diffusers folder and the single-file checkpoint.
+ * The acceptance test of the engine: every case of the reference implementation's references (made
+ * by diffusers; see src/test/resources/engine-reference/README.md) within tolerance, from both the
+ * diffusers folder and the single-file checkpoint: sd15 (SD 1.x) and sd2-tiny (SD 2.x: gelu text
+ * encoder, pad token {@code !}, per-block head counts, linear projections, upcast attention,
+ * v-prediction, non-square sizes, batches of two, an fp16 OpenCLIP single file).
  */
 class ParityCheckTest {
 
   static final Path SD15 = Path.of("src/test/resources/engine-reference/sd15");
+  static final Path SD2_TINY = Path.of("src/test/resources/engine-reference/sd2-tiny");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
-    List<CaseResult> reported = new ArrayList<>();
+    List<CaseResult> results = runAndRequireAllPassed(SD15);
 
-    List<CaseResult> results = ParityCheck.run(SD15, new InferenceOptions(1), reported::add);
-
-    assertThat(reported).isEqualTo(results);
-    assertThat(results)
-        .allSatisfy(result -> assertThat(result.passed()).as(result.line()).isTrue());
-    assertThat(results.stream().map(CaseResult::format).distinct())
-        .containsExactly("diffusers", "single-file");
     assertThat(results.stream().map(CaseResult::name))
         .contains(
             "tokens.0",
@@ -46,8 +42,38 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySd2TinyCasePassesInBothFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SD2_TINY);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .contains(
+            "tokens.2",
+            "tokens.long_untruncated",
+            "text_embeddings.uncond",
+            "unet_call",
+            "vae_decode",
+            "txt2img.DPMSolverMultistepScheduler-karras.latents",
+            "txt2img.EulerDiscreteScheduler-trailing.timesteps",
+            "txt2img.EulerAncestralDiscreteScheduler.latents",
+            "txt2img.DDIMScheduler.image");
+  }
+
+  private static List<CaseResult> runAndRequireAllPassed(Path reference) throws IOException {
+    List<CaseResult> reported = new ArrayList<>();
+
+    List<CaseResult> results = ParityCheck.run(reference, new InferenceOptions(1), reported::add);
+
+    assertThat(reported).isEqualTo(results);
+    assertThat(results)
+        .allSatisfy(result -> assertThat(result.passed()).as(result.line()).isTrue());
+    assertThat(results.stream().map(CaseResult::format).distinct())
+        .containsExactly("diffusers", "single-file");
+    return results;
+  }
+
+  @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
-    assertThat(ParityCheck.referenceFolders(SD15.getParent())).contains(SD15);
+    assertThat(ParityCheck.referenceFolders(SD15.getParent())).contains(SD15, SD2_TINY);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
