@@ -3,6 +3,7 @@ package network.hydrogen.engine.graph;
 import ai.onnxruntime.OnnxTensor;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import network.hydrogen.engine.model.UNetConfig;
 import network.hydrogen.engine.model.WeightSource;
@@ -13,6 +14,15 @@ import network.hydrogen.engine.model.WeightSource;
  * the session.
  */
 public final class UNet implements AutoCloseable {
+
+  /**
+   * SDXL's added conditioning ({@code addition_embed_type: text_time}), one row per batch item.
+   *
+   * @param textEmbeds [batch, pooled width]: the second text encoder's projected pooled output
+   * @param timeIds [batch, ids]: the size and crop conditioning (base: original height and width,
+   *     crop top and left, target height and width)
+   */
+  public record AddedConditioning(FloatTensor textEmbeds, FloatTensor timeIds) {}
 
   private final UNetConfig config;
   private final OnnxNetwork network;
@@ -40,10 +50,23 @@ public final class UNet implements AutoCloseable {
   /**
    * The model output (noise, v or sample, per the scheduler's prediction type) for {@code sample}
    * [batch, in_channels, h, w] at {@code timesteps} (one per batch item) given {@code
-   * encoderHiddenStates} [batch, sequence, cross_attention_dim].
+   * encoderHiddenStates} [batch, sequence, cross_attention_dim]. For UNets without added
+   * conditioning (SD 1.x/2.x).
    */
   public FloatTensor predict(
       FloatTensor sample, float[] timesteps, FloatTensor encoderHiddenStates) {
+    return predict(sample, timesteps, encoderHiddenStates, null);
+  }
+
+  /**
+   * {@link #predict(FloatTensor, float[], FloatTensor)} with the added conditioning {@code added},
+   * which an SDXL UNet requires and others refuse.
+   */
+  public FloatTensor predict(
+      FloatTensor sample,
+      float[] timesteps,
+      FloatTensor encoderHiddenStates,
+      AddedConditioning added) {
     if (sample.rank() != 4 || sample.dim(1) != config.inChannels()) {
       throw new IllegalArgumentException(
           "sample must be [batch, "
@@ -68,12 +91,55 @@ public final class UNet implements AutoCloseable {
               + "], got "
               + Arrays.toString(encoderHiddenStates.shape()));
     }
-    Map<String, OnnxTensor> inputs =
-        Map.of(
-            UNetGraph.SAMPLE, network.floats(sample),
-            UNetGraph.TIMESTEP, network.floats(timesteps, batch),
-            UNetGraph.ENCODER_HIDDEN_STATES, network.floats(encoderHiddenStates));
+    boolean textTime = UNetGraph.hasTextTime(config);
+    if (textTime) {
+      checkAdded(added, batch);
+    } else if (added != null) {
+      throw new IllegalArgumentException(
+          "this UNet has no added conditioning (addition_embed_type is not text_time)");
+    }
+    Map<String, OnnxTensor> inputs = new HashMap<>();
+    inputs.put(UNetGraph.SAMPLE, network.floats(sample));
+    inputs.put(UNetGraph.TIMESTEP, network.floats(timesteps, batch));
+    inputs.put(UNetGraph.ENCODER_HIDDEN_STATES, network.floats(encoderHiddenStates));
+    if (textTime) {
+      inputs.put(UNetGraph.TEXT_EMBEDS, network.floats(added.textEmbeds()));
+      inputs.put(UNetGraph.TIME_IDS, network.floats(added.timeIds()));
+    }
     return network.run(inputs, UNetGraph.OUT).get(UNetGraph.OUT);
+  }
+
+  /** The pooled width plus the embedded time ids must fill add_embedding's input. */
+  private void checkAdded(AddedConditioning added, long batch) {
+    if (added == null) {
+      throw new IllegalArgumentException(
+          "this SDXL-style UNet (addition_embed_type text_time) needs text_embeds and time_ids");
+    }
+    FloatTensor text = added.textEmbeds();
+    FloatTensor ids = added.timeIds();
+    if (text.rank() != 2 || ids.rank() != 2 || text.dim(0) != batch || ids.dim(0) != batch) {
+      throw new IllegalArgumentException(
+          "text_embeds and time_ids must be ["
+              + batch
+              + ", n], got "
+              + Arrays.toString(text.shape())
+              + " and "
+              + Arrays.toString(ids.shape()));
+    }
+    long width = text.dim(1) + ids.dim(1) * config.additionTimeEmbedDim();
+    if (width != config.projectionClassEmbeddingsInputDim()) {
+      throw new IllegalArgumentException(
+          "text_embeds width "
+              + text.dim(1)
+              + " plus "
+              + ids.dim(1)
+              + " time ids x "
+              + config.additionTimeEmbedDim()
+              + " = "
+              + width
+              + ", but projection_class_embeddings_input_dim is "
+              + config.projectionClassEmbeddingsInputDim());
+    }
   }
 
   @Override

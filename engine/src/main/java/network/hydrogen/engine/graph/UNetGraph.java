@@ -9,15 +9,18 @@ import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.UNetConfig;
 
 /**
- * Builds diffusers' {@code UNet2DConditionModel} (SD 1.x/2.x shapes): sinusoidal time embedding,
- * conv_in, down blocks with skip connections, the cross-attention mid block, up blocks that
- * concatenate the skips, conv_out. Batch, height, width and context length are symbolic.
+ * Builds diffusers' {@code UNet2DConditionModel} (SD 1.x/2.x/XL shapes): sinusoidal time embedding
+ * (plus SDXL's pooled-text and size conditioning), conv_in, down blocks with skip connections, the
+ * cross-attention mid block, up blocks that concatenate the skips, conv_out. Batch, height, width
+ * and context length are symbolic.
  */
 final class UNetGraph {
 
   static final String SAMPLE = "sample";
   static final String TIMESTEP = "timestep";
   static final String ENCODER_HIDDEN_STATES = "encoder_hidden_states";
+  static final String TEXT_EMBEDS = "text_embeds";
+  static final String TIME_IDS = "time_ids";
   static final String OUT = "out_sample";
 
   private static final double TRANSFORMER_GROUP_NORM_EPS = 1e-6;
@@ -35,15 +38,9 @@ final class UNetGraph {
    * Builds the graph of {@code config}.
    *
    * @throws ModelFormatException when the config asks for a variant that the loader maps but that
-   *     is not built yet (SDXL's added conditioning, LCM's guidance embedding)
+   *     is not built yet (LCM's guidance embedding)
    */
   static NetworkGraph build(UNetConfig config) {
-    if (config.additionEmbedType() != null) {
-      throw new ModelFormatException(
-          "UNet addition_embed_type \""
-              + config.additionEmbedType()
-              + "\" (SDXL-style added conditioning) is not built yet");
-    }
     if (config.timeCondProjDim() != null) {
       throw new ModelFormatException(
           "UNet time_cond_proj_dim "
@@ -57,9 +54,16 @@ final class UNetGraph {
     g.input(SAMPLE, DataType.FLOAT, "batch", Long.toString(config.inChannels()), "height", "width");
     g.input(TIMESTEP, DataType.FLOAT, "batch");
     g.input(ENCODER_HIDDEN_STATES, DataType.FLOAT, "batch", "sequence", "context_width");
+    boolean textTime = hasTextTime(config);
+    if (textTime) {
+      g.input(TEXT_EMBEDS, DataType.FLOAT, "batch", "pooled_width");
+      g.input(TIME_IDS, DataType.FLOAT, "batch", "time_ids");
+    }
 
-    // SDXL's added conditioning (addition_embed_type text_time) will be summed into emb here.
     String emb = timeEmbedding();
+    if (textTime) {
+      emb = g.add(emb, textTimeEmbedding());
+    }
     String x = SAMPLE;
     if (config.centerInputSample()) {
       x = g.sub(g.mul(x, g.scalar(2f)), g.scalar(1f));
@@ -93,7 +97,34 @@ final class UNetGraph {
    * {@code t * f} of large timesteps agree bit for bit.
    */
   private String timeEmbedding() {
-    int dim = config.blockOutChannels().getFirst();
+    String projected =
+        sinusoidalEmbedding(g.unsqueeze(TIMESTEP, 1), 2, config.blockOutChannels().getFirst());
+    String h = Layers.linear(g, "time_embedding.linear_1", projected, true);
+    return Layers.linear(g, "time_embedding.linear_2", Layers.silu(g, h), true);
+  }
+
+  static boolean hasTextTime(UNetConfig config) {
+    return "text_time".equals(config.additionEmbedType());
+  }
+
+  /**
+   * SDXL's {@code text_time} added embedding: each time id embedded like a timestep ({@code
+   * addition_time_embed_dim} wide, the config's flip and shift), flattened in id order after the
+   * pooled text embedding, then {@code add_embedding} (linear, SiLU, linear).
+   */
+  private String textTimeEmbedding() {
+    String ids = sinusoidalEmbedding(g.unsqueeze(TIME_IDS, 2), 3, config.additionTimeEmbedDim());
+    String added = g.concat(1, TEXT_EMBEDS, g.reshape(ids, 0, -1));
+    String h = Layers.linear(g, "add_embedding.linear_1", added, true);
+    return Layers.linear(g, "add_embedding.linear_2", Layers.silu(g, h), true);
+  }
+
+  /**
+   * diffusers' {@code get_timestep_embedding} of {@code values} (whose last axis has size 1, rank
+   * {@code rank}) along a new last axis of {@code dim}. The frequencies are computed in float32 as
+   * torch does, so that the phases {@code t * f} of large values agree bit for bit.
+   */
+  private String sinusoidalEmbedding(String values, int rank, int dim) {
     int half = dim / 2;
     float logMaxPeriod = (float) -Math.log(10000);
     float[] frequencies = new float[half];
@@ -101,15 +132,17 @@ final class UNetGraph {
       float exponent = (logMaxPeriod * i) / (float) (half - config.freqShift());
       frequencies[i] = (float) Math.exp(exponent);
     }
-    String phases = g.mul(g.unsqueeze(TIMESTEP, 1), g.constant(frequencies, 1, half));
+    String phases = g.mul(values, g.constant(frequencies, 1, half));
     String sin = g.node("Sin", List.of(phases));
     String cos = g.node("Cos", List.of(phases));
-    String projected = config.flipSinToCos() ? g.concat(1, cos, sin) : g.concat(1, sin, cos);
+    int last = rank - 1;
+    String projected = config.flipSinToCos() ? g.concat(last, cos, sin) : g.concat(last, sin, cos);
     if (dim % 2 == 1) {
-      projected = g.node("Pad", List.of(projected, g.ints(0, 0, 0, 1)));
+      long[] pads = new long[2 * rank];
+      pads[2 * rank - 1] = 1;
+      projected = g.node("Pad", List.of(projected, g.ints(pads)));
     }
-    String h = Layers.linear(g, "time_embedding.linear_1", projected, true);
-    return Layers.linear(g, "time_embedding.linear_2", Layers.silu(g, h), true);
+    return projected;
   }
 
   private String resnet(String prefix, String x, String emb, double outputScale) {

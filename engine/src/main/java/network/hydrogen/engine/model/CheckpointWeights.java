@@ -14,12 +14,19 @@ import java.util.Set;
  * Every parameter the config requires is resolved to its original key when this is built, and
  * checked against the file header, so a missing or mis-shaped tensor fails at load time naming both
  * the original key and the diffusers name. Tensors are views of the mapped file: reshaped or
- * sliced, never copied.
+ * sliced, never copied, except a matrix stored transposed.
  */
 final class CheckpointWeights implements WeightSource {
 
-  /** Where one diffusers parameter's bytes lie in the file. */
-  private record Slice(String key, long[] shape, int part, int parts) {}
+  /**
+   * Where one diffusers parameter's bytes lie in the file: rows block {@code part} of {@code
+   * parts}, or the whole tensor stored transposed.
+   */
+  private record Slice(String key, long[] shape, int part, int parts, boolean transposed) {
+    Slice(String key, long[] shape, int part, int parts) {
+      this(key, shape, part, parts, false);
+    }
+  }
 
   private final SafeTensorsFile file;
   private final Map<String, Slice> slices;
@@ -65,6 +72,11 @@ final class CheckpointWeights implements WeightSource {
           throw mismatch(file, full, name, have, kernel);
         }
         yield new Slice(full, want, 0, 1);
+      }
+      case Parameter.Origin.Transposed transposed -> {
+        String full = prefix + transposed.key();
+        expectShape(file, full, name, new long[] {want[1], want[0]});
+        yield new Slice(full, want, 0, 1, true);
       }
       case Parameter.Origin.Rows rows -> {
         String full = prefix + rows.key();
@@ -125,7 +137,27 @@ final class CheckpointWeights implements WeightSource {
       int length = bytes.remaining() / slice.parts();
       bytes = bytes.slice(slice.part() * length, length);
     }
+    if (slice.transposed()) {
+      bytes = transpose(bytes, stored.shape(), stored.dtype().byteSize());
+    }
     return new Tensor(name, stored.dtype(), slice.shape(), bytes);
+  }
+
+  /** A transposed copy of a {@code [rows, columns]} matrix (the only copy this class makes). */
+  private static ByteBuffer transpose(ByteBuffer matrix, long[] shape, int elementSize) {
+    int rows = Math.toIntExact(shape[0]);
+    int columns = Math.toIntExact(shape[1]);
+    ByteBuffer out = ByteBuffer.allocateDirect(matrix.remaining());
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < columns; c++) {
+        int from = (r * columns + c) * elementSize;
+        int to = (c * rows + r) * elementSize;
+        for (int b = 0; b < elementSize; b++) {
+          out.put(to + b, matrix.get(matrix.position() + from + b));
+        }
+      }
+    }
+    return out.asReadOnlyBuffer();
   }
 
   @Override

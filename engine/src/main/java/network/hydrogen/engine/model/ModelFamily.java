@@ -18,6 +18,8 @@ public enum ModelFamily {
   static final String VAE_PREFIX = "first_stage_model.";
   static final String CLIP_PREFIX = "cond_stage_model.transformer.";
   static final String OPEN_CLIP_PREFIX = "cond_stage_model.model.";
+  static final String SDXL_CLIP_PREFIX = "conditioner.embedders.0.transformer.";
+  static final String SDXL_OPEN_CLIP_PREFIX = "conditioner.embedders.1.model.";
 
   private final String standardConfigs;
 

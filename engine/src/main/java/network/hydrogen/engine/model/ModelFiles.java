@@ -18,9 +18,9 @@ import java.util.zip.GZIPInputStream;
  * Opens the Stable Diffusion model files users have: a diffusers folder ({@code model_index.json},
  * per-component {@code config.json} and {@code .safetensors} weights, fp32 or fp16, whole or
  * sharded) or a single-file {@code .safetensors} checkpoint with the original key names (as shared
- * on Civitai), whose configs come from a diffusers folder or, for SD 1.x and SD 2.x, from the
- * embedded standard configs. Weights are memory-mapped, never read onto the heap; PyTorch pickle
- * files are refused, never unpickled.
+ * on Civitai; SDXL ones with both text encoders), whose configs come from a diffusers folder or,
+ * for SD 1.x and SD 2.x, from the embedded standard configs. Weights are memory-mapped, never read
+ * onto the heap; PyTorch pickle files are refused, never unpickled.
  */
 public final class ModelFiles {
 
@@ -59,13 +59,21 @@ public final class ModelFiles {
     }
     Configs configs = readConfigs(new FolderConfigs(folder));
     WeightSource textEncoder = folderWeights(folder.resolve("text_encoder"), variant);
+    WeightSource textEncoder2 =
+        configs.isSdxl() ? folderWeights(folder.resolve("text_encoder_2"), variant) : null;
     WeightSource unet = folderWeights(folder.resolve("unet"), variant);
     WeightSource vae = folderWeights(folder.resolve("vae"), variant);
     ParameterLayout.check(
         "text encoder", ParameterLayout.textEncoderShapes(configs.textEncoder()), textEncoder);
+    if (textEncoder2 != null) {
+      ParameterLayout.check(
+          "second text encoder",
+          ParameterLayout.textEncoderShapes(configs.textEncoder2()),
+          textEncoder2);
+    }
     ParameterLayout.check("UNet", ParameterLayout.unetShapes(configs.unet()), unet);
     ParameterLayout.check("VAE", ParameterLayout.vaeShapes(configs.vae()), vae);
-    return model(folder, familyOf(configs.textEncoder()), configs, textEncoder, unet, vae);
+    return model(folder, familyOf(configs), configs, textEncoder, textEncoder2, unet, vae);
   }
 
   private static StableDiffusionModel model(
@@ -73,6 +81,7 @@ public final class ModelFiles {
       ModelFamily family,
       Configs configs,
       WeightSource textEncoder,
+      WeightSource textEncoder2,
       WeightSource unet,
       WeightSource vae) {
     return new StableDiffusionModel(
@@ -83,7 +92,11 @@ public final class ModelFiles {
         new StableDiffusionModel.Component<>(configs.unet(), unet),
         new StableDiffusionModel.Component<>(configs.vae(), vae),
         configs.scheduler(),
-        configs.tokenizer());
+        configs.tokenizer(),
+        textEncoder2 == null
+            ? null
+            : new StableDiffusionModel.Component<>(configs.textEncoder2(), textEncoder2),
+        configs.tokenizer2());
   }
 
   /**
@@ -94,9 +107,8 @@ public final class ModelFiles {
   public static StableDiffusionModel open(Path checkpointFile, Path configFolder)
       throws IOException {
     SafeTensorsFile checkpoint = openCheckpoint(checkpointFile);
-    ModelFamily family = ModelFamily.detect(checkpoint);
-    requireSupported(family, checkpointFile);
-    return fromCheckpoint(checkpoint, family, new FolderConfigs(configFolder));
+    return fromCheckpoint(
+        checkpoint, ModelFamily.detect(checkpoint), new FolderConfigs(configFolder));
   }
 
   /**
@@ -108,13 +120,15 @@ public final class ModelFiles {
     if (family.standardConfigs() == null) {
       throw new IllegalArgumentException(family + " is recognised but not yet supported");
     }
-    return new StandardConfigs(family).tokenizer();
+    return new StandardConfigs(family).tokenizer("tokenizer");
   }
 
   private static void requireSupported(ModelFamily family, Path path) {
     if (family == ModelFamily.SDXL) {
       throw new ModelFormatException(
-          path, "is an SDXL model, which is recognised but not yet supported");
+          path,
+          "is an SDXL model: no standard SDXL configs are embedded yet, so open it with the"
+              + " diffusers folder of its configs (ModelFiles.open(checkpoint, configFolder))");
     }
   }
 
@@ -126,7 +140,8 @@ public final class ModelFiles {
 
     String describe(String relative);
 
-    Path tokenizer() throws IOException;
+    /** The tokenizer folder {@code name} ({@code tokenizer} or SDXL's {@code tokenizer_2}). */
+    Path tokenizer(String name) throws IOException;
   }
 
   private record FolderConfigs(Path folder) implements ConfigSource {
@@ -148,11 +163,11 @@ public final class ModelFiles {
     }
 
     @Override
-    public Path tokenizer() {
-      Path dir = folder.resolve("tokenizer");
-      for (String name : List.of("vocab.json", "merges.txt")) {
-        if (!Files.isRegularFile(dir.resolve(name))) {
-          throw new ModelFormatException(dir.resolve(name), "is missing");
+    public Path tokenizer(String name) {
+      Path dir = folder.resolve(name);
+      for (String file : List.of("vocab.json", "merges.txt")) {
+        if (!Files.isRegularFile(dir.resolve(file))) {
+          throw new ModelFormatException(dir.resolve(file), "is missing");
         }
       }
       return dir;
@@ -171,7 +186,7 @@ public final class ModelFiles {
     }
 
     @Override
-    public Path tokenizer() throws IOException {
+    public Path tokenizer(String name) throws IOException {
       return StandardTokenizers.directory(family);
     }
   }
@@ -213,13 +228,21 @@ public final class ModelFiles {
     }
   }
 
+  /** A model's configs; {@code textEncoder2} and {@code tokenizer2} only for SDXL, else null. */
   private record Configs(
       JsonNode modelIndex,
       ClipTextConfig textEncoder,
       UNetConfig unet,
       VaeConfig vae,
       JsonNode scheduler,
-      Path tokenizer) {}
+      Path tokenizer,
+      ClipTextConfig textEncoder2,
+      Path tokenizer2) {
+
+    boolean isSdxl() {
+      return textEncoder2 != null;
+    }
+  }
 
   private static Configs readConfigs(ConfigSource source) throws IOException {
     JsonNode index = source.json("model_index.json");
@@ -228,12 +251,27 @@ public final class ModelFiles {
       throw new ModelFormatException(indexName + " is not a JSON object");
     }
     String pipeline = index.path("_class_name").asText("");
-    if (pipeline.contains("XL") || index.has("text_encoder_2")) {
+    boolean sdxl = pipeline.contains("XL") || index.has("text_encoder_2");
+    if (sdxl && !lists(index, "text_encoder")) {
       throw new ModelFormatException(
-          indexName + " describes an SDXL model (" + pipeline + "): not yet supported");
+          indexName
+              + " describes an SDXL model without a first text encoder (the SDXL refiner, "
+              + pipeline
+              + "): not yet supported");
     }
-    for (String component : List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler")) {
-      if (!index.path(component).isArray() || index.path(component).path(1).isNull()) {
+    List<String> components =
+        sdxl
+            ? List.of(
+                "text_encoder",
+                "tokenizer",
+                "text_encoder_2",
+                "tokenizer_2",
+                "unet",
+                "vae",
+                "scheduler")
+            : List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler");
+    for (String component : components) {
+      if (!lists(index, component)) {
         throw new ModelFormatException(indexName + " lists no " + component + " component");
       }
     }
@@ -247,11 +285,25 @@ public final class ModelFiles {
                 source.json("scheduler/scheduler_config.json"),
                 source.describe("scheduler/scheduler_config.json"))
             .root(),
-        source.tokenizer());
+        source.tokenizer("tokenizer"),
+        sdxl
+            ? ClipTextConfig.parse(
+                source.json("text_encoder_2/config.json"),
+                source.describe("text_encoder_2/config.json"))
+            : null,
+        sdxl ? source.tokenizer("tokenizer_2") : null);
   }
 
-  private static ModelFamily familyOf(ClipTextConfig textEncoder) {
-    return textEncoder.hiddenAct().equals("gelu") ? ModelFamily.SD2 : ModelFamily.SD1;
+  /** Whether {@code model_index.json} lists {@code component} as [library, class]. */
+  private static boolean lists(JsonNode index, String component) {
+    return index.path(component).isArray() && !index.path(component).path(1).isNull();
+  }
+
+  private static ModelFamily familyOf(Configs configs) {
+    if (configs.isSdxl()) {
+      return ModelFamily.SDXL;
+    }
+    return configs.textEncoder().hiddenAct().equals("gelu") ? ModelFamily.SD2 : ModelFamily.SD1;
   }
 
   // ---- diffusers folder ----
@@ -361,6 +413,19 @@ public final class ModelFiles {
       SafeTensorsFile checkpoint, ModelFamily family, ConfigSource configSource)
       throws IOException {
     Configs configs = readConfigs(configSource);
+    if ((family == ModelFamily.SDXL) != configs.isSdxl()) {
+      throw new ModelFormatException(
+          checkpoint.path(),
+          "is "
+              + (family == ModelFamily.SDXL ? "an SDXL" : "a " + family)
+              + " checkpoint, but its configs ("
+              + configSource.describe("model_index.json")
+              + ") describe "
+              + (configs.isSdxl() ? "an SDXL model" : "no SDXL model"));
+    }
+    if (family == ModelFamily.SDXL) {
+      return sdxlFromCheckpoint(checkpoint, configs);
+    }
     CheckpointWeights textEncoder =
         family == ModelFamily.SD2
             ? CheckpointWeights.resolve(
@@ -380,6 +445,31 @@ public final class ModelFiles {
     CheckpointWeights vae =
         CheckpointWeights.resolve(
             checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
-    return model(checkpoint.path(), family, configs, textEncoder, unet, vae);
+    return model(checkpoint.path(), family, configs, textEncoder, null, unet, vae);
+  }
+
+  /** SGM keys: CLIP ViT-L by Hugging Face names, OpenCLIP ViT-bigG by OpenCLIP names. */
+  private static StableDiffusionModel sdxlFromCheckpoint(
+      SafeTensorsFile checkpoint, Configs configs) {
+    CheckpointWeights textEncoder =
+        CheckpointWeights.resolve(
+            checkpoint,
+            ModelFamily.SDXL_CLIP_PREFIX,
+            "text encoder",
+            ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
+    CheckpointWeights textEncoder2 =
+        CheckpointWeights.resolve(
+            checkpoint,
+            ModelFamily.SDXL_OPEN_CLIP_PREFIX,
+            "second text encoder",
+            ParameterLayout.clip(configs.textEncoder2(), ParameterLayout.ClipLayout.OPEN_CLIP));
+    CheckpointWeights unet =
+        CheckpointWeights.resolve(
+            checkpoint, ModelFamily.UNET_PREFIX, "UNet", ParameterLayout.unet(configs.unet()));
+    CheckpointWeights vae =
+        CheckpointWeights.resolve(
+            checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
+    return model(
+        checkpoint.path(), ModelFamily.SDXL, configs, textEncoder, textEncoder2, unet, vae);
   }
 }

@@ -18,6 +18,9 @@ record Parameter(String name, long[] shape, Origin origin) {
     /** Block {@code index} of {@code count} equal blocks of rows of a fused tensor (q, k, v). */
     record Rows(String key, int index, int count) implements Origin {}
 
+    /** A matrix {@code [rows, columns]} stored transposed, as {@code [columns, rows]}. */
+    record Transposed(String key) implements Origin {}
+
     /** No counterpart in the original format. */
     record None(String why) implements Origin {}
   }

@@ -441,8 +441,7 @@ public final class ParameterLayout {
       p.add(
           "text_projection.weight",
           open
-              ? new Parameter.Origin.None(
-                  "OpenCLIP's text_projection is stored transposed; SDXL single files come later")
+              ? new Parameter.Origin.Transposed("text_projection")
               : new Parameter.Origin.Key("text_projection.weight"),
           c.projectionDim(),
           width);

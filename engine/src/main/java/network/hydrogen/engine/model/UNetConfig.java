@@ -109,6 +109,9 @@ public record UNetConfig(
       throw c.unsupported(
           "addition_embed_type", "text_time needs projection_class_embeddings_input_dim");
     }
+    if (addition != null && c.optionalInteger("addition_time_embed_dim") == null) {
+      throw c.unsupported("addition_embed_type", "text_time needs addition_time_embed_dim");
+    }
     UNetConfig config =
         new UNetConfig(
             c.optionalInteger("sample_size"),

@@ -1,7 +1,10 @@
 package network.hydrogen.engine.parity;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +24,7 @@ import network.hydrogen.engine.pipeline.GenerationRequest;
 import network.hydrogen.engine.pipeline.TextToImage;
 import network.hydrogen.engine.scheduler.NoiseSource;
 import network.hydrogen.engine.scheduler.Schedulers;
+import network.hydrogen.engine.tokenizer.ClipTokenizer;
 
 /**
  * Checks the engine against what the reference implementation computed on a model: loads {@code
@@ -39,7 +43,9 @@ public final class ParityCheck {
   static final double IMAGE = 1e-3;
   static final double TIMESTEPS = 1e-3;
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Reads the index; scheduler configs in it may hold -Infinity, as Python's json writes it. */
+  private static final ObjectMapper JSON =
+      JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
 
   private final Path reference;
   private final JsonNode index;
@@ -125,9 +131,14 @@ public final class ParityCheck {
   private void runFormat(String format, StableDiffusionModel model, Consumer<CaseResult> report)
       throws IOException {
     try (TextToImage pipeline = TextToImage.load(model, options)) {
-      tokens(format, pipeline, report);
-      float[] cond = textEmbeddings(format, pipeline, report);
-      unetCall(format, pipeline, cond, report);
+      tokens(format, index.get("tokens"), "tokens", pipeline.tokenizer(), report);
+      if (pipeline.sdxl().isPresent()) {
+        new SdxlParityCases(this, index, pipeline.sdxl().get(), pipeline.unet())
+            .run(format, report);
+      } else {
+        float[] cond = textEmbeddings(format, pipeline, report);
+        unetCall(format, pipeline, cond, report);
+      }
       vaeDecode(format, pipeline, report);
       JsonNode cases = index.get("txt2img");
       for (int i = 0; i < cases.size(); i++) {
@@ -136,19 +147,24 @@ public final class ParityCheck {
     }
   }
 
-  private void tokens(String format, TextToImage pipeline, Consumer<CaseResult> report) {
-    JsonNode tokens = index.get("tokens");
+  /** The token cases of {@code tokens} (a {@code tokens} or {@code tokens_2} section). */
+  static void tokens(
+      String format,
+      JsonNode tokens,
+      String name,
+      ClipTokenizer tokenizer,
+      Consumer<CaseResult> report) {
     JsonNode cases = tokens.path("cases");
     for (int i = 0; i < cases.size(); i++) {
       JsonNode entry = cases.get(i);
-      int[] ids = pipeline.tokenizer().encode(entry.path("text").asText());
-      report.accept(new CaseResult(format, "tokens." + i, idError(ids, entry.get("ids")), 0));
+      int[] ids = tokenizer.encode(entry.path("text").asText());
+      report.accept(new CaseResult(format, name + "." + i, idError(ids, entry.get("ids")), 0));
     }
     JsonNode long_ = tokens.path("long_untruncated");
     if (long_.has("text")) {
-      int[] ids = pipeline.tokenizer().encodeUntruncated(long_.get("text").asText());
+      int[] ids = tokenizer.encodeUntruncated(long_.get("text").asText());
       report.accept(
-          new CaseResult(format, "tokens.long_untruncated", idError(ids, long_.get("ids")), 0));
+          new CaseResult(format, name + ".long_untruncated", idError(ids, long_.get("ids")), 0));
     }
   }
 
@@ -231,15 +247,19 @@ public final class ParityCheck {
     GenerationRequest request =
         new GenerationRequest(
             entry.path("prompt").asText(embeddings.path("prompt").asText()),
-            entry.path("negative_prompt").asText(embeddings.path("negative_prompt").asText()),
+            text(entry.path("negative_prompt"), embeddings.path("negative_prompt").asText()),
             shape[3] * vaeScale,
             shape[2] * vaeScale,
             entry.path("steps").asInt(),
             entry.path("cfg").asDouble(),
             0,
             entry.path("batch").asInt(shape[0]),
-            entry.path("scheduler").asText(),
-            entry.path("args"));
+            entry
+                .path("scheduler_config")
+                .path("_class_name")
+                .asText(entry.path("scheduler").asText()),
+            entry.has("args") ? entry.get("args") : null,
+            SdxlParityCases.options(entry));
     if (entry.has("timesteps")) {
       float[] timesteps =
           Schedulers.create(
@@ -255,7 +275,28 @@ public final class ParityCheck {
               TIMESTEPS));
     }
     BatchNoise injected = referenceNoise(noise.read(), shape, entry.get("step_noise"));
-    GeneratedImages result = pipeline.generate(request, injected, GenerationListener.none());
+    List<FloatTensor> timeIds = new ArrayList<>();
+    GeneratedImages result =
+        pipeline.generate(
+            request,
+            injected,
+            new GenerationListener() {
+              @Override
+              public void onStep(int completed, int total) {}
+
+              @Override
+              public void onTensor(String tensor, FloatTensor value) {
+                if (tensor.equals("time_ids")) {
+                  timeIds.add(value);
+                }
+              }
+            });
+    if (entry.has("add_time_ids_used")) {
+      float[] expected = floats(flatten(entry.get("add_time_ids_used")));
+      float[] actual = timeIds.isEmpty() ? new float[0] : timeIds.getFirst().values();
+      report.accept(
+          new CaseResult(format, name + ".time_ids", CaseResult.maxAbsError(actual, expected), 0));
+    }
     compare(
         format,
         name + ".latents",
@@ -311,11 +352,26 @@ public final class ParityCheck {
     };
   }
 
-  private ReferenceTensor tensor(JsonNode parent, String field) {
+  /** A text field that may be JSON null (no text: empty), or {@code fallback} when absent. */
+  private static String text(JsonNode node, String fallback) {
+    if (node.isMissingNode()) {
+      return fallback;
+    }
+    return node.isNull() ? "" : node.asText();
+  }
+
+  /** The numbers of a nested JSON array, row by row. */
+  static JsonNode flatten(JsonNode rows) {
+    ArrayNode flat = JSON.createArrayNode();
+    rows.forEach(row -> row.forEach(flat::add));
+    return flat;
+  }
+
+  ReferenceTensor tensor(JsonNode parent, String field) {
     return ReferenceTensor.of(reference, parent.get(field), field);
   }
 
-  private static void compare(
+  static void compare(
       String format,
       String name,
       float[] actual,
@@ -332,7 +388,7 @@ public final class ParityCheck {
             CaseResult.scaledTolerance(relative, reference)));
   }
 
-  private static float[] floats(JsonNode array) {
+  static float[] floats(JsonNode array) {
     float[] values = new float[array.size()];
     for (int i = 0; i < values.length; i++) {
       values[i] = (float) array.get(i).asDouble();
@@ -340,7 +396,7 @@ public final class ParityCheck {
     return values;
   }
 
-  private static long[] longs(int[] shape) {
+  static long[] longs(int[] shape) {
     return Arrays.stream(shape).asLongStream().toArray();
   }
 }

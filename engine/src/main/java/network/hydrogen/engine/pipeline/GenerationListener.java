@@ -16,8 +16,10 @@ public interface GenerationListener {
 
   /**
    * An intermediate tensor: {@code text_embeddings.cond} and {@code text_embeddings.uncond} (the
-   * text encoder's output), {@code unet_out.step0} (the first UNet call's output, the whole batch),
-   * {@code final_latents}, {@code image} (the decoded batch in [0, 1], NCHW). Ignored by default.
+   * text encoder's output; SDXL: both encoders' joined), {@code pooled_embeddings.cond} and {@code
+   * pooled_embeddings.uncond} and {@code time_ids} (the UNet batch's rows; SDXL only), {@code
+   * unet_out.step0} (the first UNet call's output, the whole batch), {@code final_latents}, {@code
+   * image} (the decoded batch in [0, 1], NCHW). Ignored by default.
    */
   default void onTensor(String name, FloatTensor tensor) {}
 

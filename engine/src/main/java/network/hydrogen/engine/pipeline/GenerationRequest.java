@@ -16,7 +16,12 @@ import network.hydrogen.task.TaskArgs;
  * @param scheduler a diffusers scheduler class name, e.g. {@code DPMSolverMultistepScheduler}
  * @param schedulerArgs overrides of the model's scheduler config (the task's {@code
  *     scheduler.args}); an empty object for none
+ * @param negativePrompt the negative prompt; empty for none, which for SDXL base models ({@code
+ *     force_zeros_for_empty_prompt}) means zero unconditional embeddings, as the reference pipeline
+ *     computes without a negative prompt
  * @param cfg the classifier-free guidance scale; at most 1 runs no unconditional pass
+ * @param sdxl the inputs only SDXL models take; null for {@link SdxlOptions#DEFAULTS}, ignored by
+ *     other models
  */
 public record GenerationRequest(
     String prompt,
@@ -28,7 +33,8 @@ public record GenerationRequest(
     long seed,
     int numImages,
     String scheduler,
-    JsonNode schedulerArgs) {
+    JsonNode schedulerArgs,
+    SdxlOptions sdxl) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -37,6 +43,7 @@ public record GenerationRequest(
     Objects.requireNonNull(negativePrompt, "negativePrompt");
     Objects.requireNonNull(scheduler, "scheduler");
     schedulerArgs = schedulerArgs == null ? JsonNodeFactory.instance.objectNode() : schedulerArgs;
+    sdxl = sdxl == null ? SdxlOptions.DEFAULTS : sdxl;
     if (width <= 0 || height <= 0 || width % 8 != 0 || height % 8 != 0) {
       throw new IllegalArgumentException(
           "width and height must be positive multiples of 8, were " + width + "x" + height);
@@ -47,6 +54,32 @@ public record GenerationRequest(
     if (numImages < 1) {
       throw new IllegalArgumentException("numImages must be at least 1, was " + numImages);
     }
+  }
+
+  /** A request with the SDXL inputs at their defaults. */
+  public GenerationRequest(
+      String prompt,
+      String negativePrompt,
+      int width,
+      int height,
+      int steps,
+      double cfg,
+      long seed,
+      int numImages,
+      String scheduler,
+      JsonNode schedulerArgs) {
+    this(
+        prompt,
+        negativePrompt,
+        width,
+        height,
+        steps,
+        cfg,
+        seed,
+        numImages,
+        scheduler,
+        schedulerArgs,
+        SdxlOptions.DEFAULTS);
   }
 
   /**

@@ -3,6 +3,7 @@ package network.hydrogen.engine.pipeline;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.function.LongFunction;
 import network.hydrogen.engine.graph.FloatTensor;
@@ -18,10 +19,11 @@ import network.hydrogen.engine.scheduler.Schedulers;
 import network.hydrogen.engine.tokenizer.ClipTokenizer;
 
 /**
- * The Stable Diffusion 1.x/2.x text-to-image pipeline: tokenize and encode the prompts, denoise the
- * initial noise with the UNet under the chosen scheduler and classifier-free guidance, decode the
- * latents with the VAE. Computes what the reference implementation's pipeline computes for the same
- * weights and noise.
+ * The Stable Diffusion 1.x/2.x/XL text-to-image pipeline: tokenize and encode the prompts (SDXL:
+ * with both text encoders, plus the pooled text and size conditioning), denoise the initial noise
+ * with the UNet under the chosen scheduler and classifier-free guidance, decode the latents with
+ * the VAE. Computes what the reference implementation's pipeline computes for the same weights and
+ * noise.
  */
 public final class TextToImage implements AutoCloseable {
 
@@ -30,35 +32,58 @@ public final class TextToImage implements AutoCloseable {
   private final TextEncoder textEncoder;
   private final UNet unet;
   private final VaeDecoder vaeDecoder;
+  private final SdxlConditioning sdxl;
 
   private TextToImage(
       StableDiffusionModel model,
       ClipTokenizer tokenizer,
       TextEncoder textEncoder,
       UNet unet,
-      VaeDecoder vaeDecoder) {
+      VaeDecoder vaeDecoder,
+      SdxlConditioning sdxl) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
     this.unet = unet;
     this.vaeDecoder = vaeDecoder;
+    this.sdxl = sdxl;
   }
+
+  /**
+   * What the UNet is conditioned on: encoder hidden states, and for SDXL the added conditioning.
+   */
+  private record Conditioning(FloatTensor context, UNet.AddedConditioning added) {}
 
   /** Builds the networks of {@code model} and opens their ONNX Runtime sessions. */
   public static TextToImage load(StableDiffusionModel model, InferenceOptions options)
       throws IOException {
     ClipTokenizer tokenizer = ClipTokenizer.load(model.tokenizer());
     TextEncoder textEncoder = null;
+    TextEncoder textEncoder2 = null;
     UNet unet = null;
     try {
       textEncoder =
           TextEncoder.create(model.textEncoder().config(), model.textEncoder().weights(), options);
+      SdxlConditioning sdxl = null;
+      if (model.isSdxl()) {
+        textEncoder2 =
+            TextEncoder.create(
+                model.textEncoder2().config(), model.textEncoder2().weights(), options);
+        sdxl =
+            new SdxlConditioning(
+                tokenizer,
+                textEncoder,
+                ClipTokenizer.load(model.tokenizer2()),
+                textEncoder2,
+                model.forceZerosForEmptyPrompt());
+      }
       unet = UNet.create(model.unet().config(), model.unet().weights(), options);
       VaeDecoder vaeDecoder =
           VaeDecoder.create(model.vae().config(), model.vae().weights(), options);
-      return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder);
+      return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder, sdxl);
     } catch (IOException | RuntimeException e) {
       closeQuietly(textEncoder, e);
+      closeQuietly(textEncoder2, e);
       closeQuietly(unet, e);
       throw e;
     }
@@ -94,6 +119,11 @@ public final class TextToImage implements AutoCloseable {
     return vaeDecoder;
   }
 
+  /** SDXL's text conditioning (both encoders), present for SDXL models only. */
+  public Optional<SdxlConditioning> sdxl() {
+    return Optional.ofNullable(sdxl);
+  }
+
   /** Generates with noise drawn from the request's seed. */
   public GeneratedImages generate(GenerationRequest request, GenerationListener listener) {
     return generate(request, BatchNoise.seeded(request.seed(), request.numImages()), listener);
@@ -115,7 +145,10 @@ public final class TextToImage implements AutoCloseable {
     int perImage = channels * latentHeight * latentWidth;
 
     long start = System.nanoTime();
-    FloatTensor context = conditioning(request, listener);
+    Conditioning conditioning =
+        sdxl == null
+            ? new Conditioning(conditioning(request, listener), null)
+            : sdxlConditioning(request, listener);
     long encoded = System.nanoTime();
     long unetNanos = 0;
     SchedulerRun[] runs = new SchedulerRun[images];
@@ -149,7 +182,8 @@ public final class TextToImage implements AutoCloseable {
               new FloatTensor(
                   new long[] {passes * images, channels, latentHeight, latentWidth}, input),
               stepTimesteps,
-              context);
+              conditioning.context(),
+              conditioning.added());
       unetNanos += System.nanoTime() - unetStart;
       if (step == 0) {
         listener.onTensor("unet_out.step0", unetOut);
@@ -187,14 +221,63 @@ public final class TextToImage implements AutoCloseable {
     if (uncond != null) {
       listener.onTensor("text_embeddings.uncond", new FloatTensor(shape, uncond));
     }
-    float[] context = new float[passes * images * cond.length];
+    return new FloatTensor(
+        new long[] {passes * images, sequence, width}, batchRows(uncond, cond, images));
+  }
+
+  /**
+   * SDXL's conditioning of the UNet batch, each in the order [uncond × n, cond × n] (cond × n
+   * unguided): prompt embeddings, pooled embeddings and time ids.
+   */
+  private Conditioning sdxlConditioning(GenerationRequest request, GenerationListener listener) {
+    SdxlOptions options = request.sdxl();
+    SdxlConditioning.Embeddings cond = sdxl.encode(request.prompt(), options.prompt2());
+    SdxlConditioning.Embeddings uncond =
+        request.guided()
+            ? sdxl.encodeNegative(
+                request.negativePrompt().isEmpty() ? null : request.negativePrompt(),
+                options.negativePrompt2())
+            : null;
+    listener.onTensor("text_embeddings.cond", cond.promptEmbeds());
+    listener.onTensor("pooled_embeddings.cond", cond.pooled());
+    if (uncond != null) {
+      listener.onTensor("text_embeddings.uncond", uncond.promptEmbeds());
+      listener.onTensor("pooled_embeddings.uncond", uncond.pooled());
+    }
+    int images = request.numImages();
+    int rows = (uncond == null ? 1 : 2) * images;
+    float[] timeIds = options.timeIds(request.height(), request.width());
+    float[] negativeTimeIds =
+        uncond == null ? null : options.negativeTimeIds(request.height(), request.width());
+    FloatTensor context = cond.promptEmbeds();
+    FloatTensor pooled = cond.pooled();
+    FloatTensor batchContext =
+        new FloatTensor(
+            new long[] {rows, context.dim(1), context.dim(2)},
+            batchRows(
+                uncond == null ? null : uncond.promptEmbeds().values(), context.values(), images));
+    FloatTensor batchPooled =
+        new FloatTensor(
+            new long[] {rows, pooled.dim(1)},
+            batchRows(uncond == null ? null : uncond.pooled().values(), pooled.values(), images));
+    FloatTensor batchTimeIds =
+        new FloatTensor(
+            new long[] {rows, timeIds.length}, batchRows(negativeTimeIds, timeIds, images));
+    listener.onTensor("time_ids", batchTimeIds);
+    return new Conditioning(batchContext, new UNet.AddedConditioning(batchPooled, batchTimeIds));
+  }
+
+  /** {@code uncond} n times then {@code cond} n times, or {@code cond} n times when unguided. */
+  private static float[] batchRows(float[] uncond, float[] cond, int images) {
+    int passes = uncond == null ? 1 : 2;
+    float[] rows = new float[passes * images * cond.length];
     for (int i = 0; i < images; i++) {
       if (uncond != null) {
-        System.arraycopy(uncond, 0, context, i * cond.length, cond.length);
+        System.arraycopy(uncond, 0, rows, i * cond.length, cond.length);
       }
-      System.arraycopy(cond, 0, context, ((passes - 1) * images + i) * cond.length, cond.length);
+      System.arraycopy(cond, 0, rows, ((passes - 1) * images + i) * cond.length, cond.length);
     }
-    return new FloatTensor(new long[] {passes * images, sequence, width}, context);
+    return rows;
   }
 
   /** The text encoder's last hidden state of {@code text}, [1, 77, hidden] flattened. */
@@ -300,6 +383,9 @@ public final class TextToImage implements AutoCloseable {
   @Override
   public void close() {
     textEncoder.close();
+    if (sdxl != null) {
+      sdxl.textEncoder2().close();
+    }
     unet.close();
     vaeDecoder.close();
   }

@@ -18,12 +18,15 @@ import org.junit.jupiter.api.io.TempDir;
  * by diffusers; see src/test/resources/engine-reference/README.md) within tolerance, from both the
  * diffusers folder and the single-file checkpoint: sd15 (SD 1.x) and sd2-tiny (SD 2.x: gelu text
  * encoder, pad token {@code !}, per-block head counts, linear projections, upcast attention,
- * v-prediction, non-square sizes, batches of two, an fp16 OpenCLIP single file).
+ * v-prediction, non-square sizes, batches of two, an fp16 OpenCLIP single file) and sdxl (a tiny
+ * SDXL base: two text encoders, pooled and size conditioning, forced-zero negative embeddings, an
+ * SGM single file with a transposed OpenCLIP text projection).
  */
 class ParityCheckTest {
 
   static final Path SD15 = Path.of("src/test/resources/engine-reference/sd15");
   static final Path SD2_TINY = Path.of("src/test/resources/engine-reference/sd2-tiny");
+  static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
@@ -58,6 +61,27 @@ class ParityCheckTest {
             "txt2img.DDIMScheduler.image");
   }
 
+  @Test
+  void everySdxlCasePassesInBothFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .contains(
+            "tokens.0",
+            "tokens_2.1",
+            "tokens_2.long_untruncated",
+            "text_embeddings.neg_none.negative_prompt_embeds",
+            "text_embeddings.neg_empty.negative_pooled",
+            "text_embeddings.prompt_2.prompt_embeds",
+            "time_ids.custom.negative_add_time_ids",
+            "unet_call",
+            "vae_decode",
+            "txt2img.Euler.latents",
+            "txt2img.DPMSolverMultistep.timesteps",
+            "txt2img.DDIM.time_ids",
+            "txt2img.DDIM.image");
+  }
+
   private static List<CaseResult> runAndRequireAllPassed(Path reference) throws IOException {
     List<CaseResult> reported = new ArrayList<>();
 
@@ -73,7 +97,7 @@ class ParityCheckTest {
 
   @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
-    assertThat(ParityCheck.referenceFolders(SD15.getParent())).contains(SD15, SD2_TINY);
+    assertThat(ParityCheck.referenceFolders(SD15.getParent())).contains(SD15, SD2_TINY, SDXL);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
