@@ -2,8 +2,10 @@ package network.hydrogen.engine.graph;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -20,6 +22,7 @@ import network.hydrogen.engine.model.WeightSource;
 record Reference(Path root) {
 
   static final Reference SD15 = new Reference(Path.of("src/test/resources/engine-reference/sd15"));
+  static final Reference SDXL = new Reference(Path.of("src/test/resources/engine-reference/sdxl"));
   static final Reference SDXL_REFINER =
       new Reference(Path.of("src/test/resources/engine-reference/sdxl-refiner"));
   static final Reference SD2_LIKE =
@@ -47,7 +50,11 @@ record Reference(Path root) {
   }
 
   JsonNode index() throws IOException {
-    return new ObjectMapper().readTree(root.resolve("golden/index.json").toFile());
+    // the SDXL index lists scheduler configs with -Infinity, as Python's json writes it
+    return JsonMapper.builder()
+        .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+        .build()
+        .readTree(root.resolve("golden/index.json").toFile());
   }
 
   WeightSource weights(String component, String file) throws IOException {

@@ -124,9 +124,27 @@ class UNetTest {
   }
 
   @Test
-  void refusesTheVariantsTheLoaderMapsButTheGraphDoesNotBuildYet() throws IOException {
+  void refusesAddedConditioningItHasNoEmbeddingFor() throws IOException {
+    FloatTensor sample = new FloatTensor(new long[] {1, 4, 8, 8}, new float[256]);
+    FloatTensor pooled = new FloatTensor(new long[] {1, 8}, new float[8]);
+    FloatTensor timeIds = new FloatTensor(new long[] {1, 6}, new float[6]);
+
+    assertThatThrownBy(
+            () ->
+                unet.predict(
+                    sample,
+                    new float[] {1},
+                    context(1),
+                    new UNet.AddedConditioning(pooled, timeIds)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("has no added conditioning");
+  }
+
+  @Test
+  void refusesLcmGuidanceEmbeddingAndTextTimeWithoutItsWeights() throws IOException {
     ObjectNode sdxlLike = (ObjectNode) Reference.SD15.config("unet");
     sdxlLike.put("addition_embed_type", "text_time");
+    sdxlLike.put("addition_time_embed_dim", 8);
     sdxlLike.put("projection_class_embeddings_input_dim", 64);
     ObjectNode lcmLike = (ObjectNode) Reference.SD15.config("unet");
     lcmLike.put("time_cond_proj_dim", 256);
@@ -137,7 +155,7 @@ class UNetTest {
                 UNet.create(
                     UNetConfig.parse(sdxlLike, "sdxl unet"), weights, InferenceOptions.defaults()))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining("addition_embed_type \"text_time\"");
+        .hasMessageContaining("no tensor add_embedding.linear_1.weight [128, 64]");
     assertThatThrownBy(
             () ->
                 UNet.create(

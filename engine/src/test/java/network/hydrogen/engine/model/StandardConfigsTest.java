@@ -123,7 +123,8 @@ class StandardConfigsTest {
             "conditioner.embedders.1.model.positional_embedding");
     assertThatThrownBy(() -> ModelFiles.open(sdxl))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessage(sdxl + " is an SDXL model, which is recognised but not yet supported");
+        .hasMessageStartingWith(sdxl + " is an SDXL model: no standard SDXL configs")
+        .hasMessageContaining("ModelFiles.open(checkpoint, configFolder)");
 
     Path unetOnly = checkpointWithKeys("model.diffusion_model.input_blocks.0.0.weight");
     assertThatThrownBy(() -> ModelFiles.open(unetOnly))
