@@ -23,7 +23,8 @@ final class RandomCheckpointCommand implements Callable<Integer> {
   @Option(
       names = "--arch",
       required = true,
-      description = "sd15 (Stable Diffusion 1.5) or sd21 (2.1, 768 v-prediction).")
+      description =
+          "sd15 (Stable Diffusion 1.5), sd21 (2.1, 768 v-prediction) or sdxl (XL base 1.0).")
   String arch;
 
   @Option(

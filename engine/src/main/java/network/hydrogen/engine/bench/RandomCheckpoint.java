@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 import network.hydrogen.engine.model.ClipTextConfig;
 import network.hydrogen.engine.model.DType;
 import network.hydrogen.engine.model.ModelFamily;
@@ -33,7 +34,8 @@ public final class RandomCheckpoint {
   /** The architectures that can be written. */
   public enum Arch {
     SD15("sd15", ModelFamily.SD1),
-    SD21("sd21", ModelFamily.SD2);
+    SD21("sd21", ModelFamily.SD2),
+    SDXL("sdxl", ModelFamily.SDXL);
 
     private final String resources;
     private final ModelFamily family;
@@ -43,7 +45,7 @@ public final class RandomCheckpoint {
       this.family = family;
     }
 
-    /** The architecture named {@code sd15} or {@code sd21}. */
+    /** The architecture named {@code sd15}, {@code sd21} or {@code sdxl}. */
     public static Arch of(String name) {
       for (Arch arch : values()) {
         if (arch.resources.equals(name.toLowerCase(Locale.ROOT))) {
@@ -51,7 +53,7 @@ public final class RandomCheckpoint {
         }
       }
       throw new IllegalArgumentException(
-          "unknown architecture " + name + "; expected sd15 or sd21");
+          "unknown architecture " + name + "; expected sd15, sd21 or sdxl");
     }
   }
 
@@ -64,6 +66,8 @@ public final class RandomCheckpoint {
           "tokenizer/tokenizer_config.json",
           "unet/config.json",
           "vae/config.json");
+  private static final List<String> SDXL_CONFIGS =
+      List.of("text_encoder_2/config.json", "tokenizer_2/tokenizer_config.json");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHUNK_FLOATS = 1 << 20;
 
@@ -71,7 +75,10 @@ public final class RandomCheckpoint {
 
   /** Writes the model into {@code out} (created when missing) and returns its parameter count. */
   public static long write(Arch arch, Path out, long seed) throws IOException {
-    for (String config : CONFIGS) {
+    boolean sdxl = arch.family == ModelFamily.SDXL;
+    List<String> configs =
+        sdxl ? Stream.concat(CONFIGS.stream(), SDXL_CONFIGS.stream()).toList() : CONFIGS;
+    for (String config : configs) {
       Path target = out.resolve(config);
       Files.createDirectories(target.getParent());
       try (InputStream in =
@@ -79,12 +86,15 @@ public final class RandomCheckpoint {
         Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
       }
     }
+    // every family's tokenizers share the CLIP BPE files
     Path tokenizer = ModelFiles.standardTokenizer(arch.family);
-    for (String file : List.of("vocab.json", "merges.txt")) {
-      Files.copy(
-          tokenizer.resolve(file),
-          out.resolve("tokenizer/" + file),
-          StandardCopyOption.REPLACE_EXISTING);
+    for (String folder : sdxl ? List.of("tokenizer", "tokenizer_2") : List.of("tokenizer")) {
+      for (String file : List.of("vocab.json", "merges.txt")) {
+        Files.copy(
+            tokenizer.resolve(file),
+            out.resolve(folder + "/" + file),
+            StandardCopyOption.REPLACE_EXISTING);
+      }
     }
     long parameters = 0;
     parameters +=
@@ -94,6 +104,15 @@ public final class RandomCheckpoint {
                     json(out, "text_encoder/config.json"), "text_encoder/config.json")),
             out.resolve("text_encoder/model.safetensors"),
             seed);
+    if (sdxl) {
+      parameters +=
+          writeWeights(
+              ParameterLayout.textEncoderShapes(
+                  ClipTextConfig.parse(
+                      json(out, "text_encoder_2/config.json"), "text_encoder_2/config.json")),
+              out.resolve("text_encoder_2/model.safetensors"),
+              seed + 3);
+    }
     parameters +=
         writeWeights(
             ParameterLayout.unetShapes(

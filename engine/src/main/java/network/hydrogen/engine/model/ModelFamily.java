@@ -12,7 +12,7 @@ public enum ModelFamily {
   /** SD 2.x: OpenCLIP ViT-H text encoder under {@code cond_stage_model.model.}. */
   SD2("sd21"),
   /** SDXL base or refiner: text encoders under {@code conditioner.embedders.}. */
-  SDXL(null);
+  SDXL("sdxl");
 
   static final String UNET_PREFIX = "model.diffusion_model.";
   static final String VAE_PREFIX = "first_stage_model.";
@@ -27,7 +27,7 @@ public enum ModelFamily {
     this.standardConfigs = standardConfigs;
   }
 
-  /** The resource folder of the embedded standard configs, or null when there are none yet. */
+  /** The resource folder of the embedded standard configs (SD 1.5, SD 2.1 768, SDXL base 1.0). */
   String standardConfigs() {
     return standardConfigs;
   }

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +18,9 @@ import java.util.zip.GZIPInputStream;
  * Opens the Stable Diffusion model files users have: a diffusers folder ({@code model_index.json},
  * per-component {@code config.json} and {@code .safetensors} weights, fp32 or fp16, whole or
  * sharded) or a single-file {@code .safetensors} checkpoint with the original key names (as shared
- * on Civitai; SDXL ones with both text encoders), whose configs come from a diffusers folder or,
- * for SD 1.x and SD 2.x, from the embedded standard configs. Weights are memory-mapped, never read
- * onto the heap; PyTorch pickle files are refused, never unpickled.
+ * on Civitai; SDXL ones with both text encoders), whose configs come from a diffusers folder or
+ * from the embedded standard configs of its family. Weights are memory-mapped, never read onto the
+ * heap; PyTorch pickle files are refused, never unpickled.
  */
 public final class ModelFiles {
 
@@ -32,8 +32,8 @@ public final class ModelFiles {
 
   /**
    * Opens a diffusers folder (a directory with {@code model_index.json}) or a single-file
-   * checkpoint, whose family (SD 1.x or 2.x) is recognised from its key names and whose configs and
-   * tokenizer are the family's standard ones (SD 1.5; SD 2.1 768 v-prediction).
+   * checkpoint, whose family (SD 1.x, 2.x or XL) is recognised from its key names and whose configs
+   * and tokenizers are the family's standard ones (SD 1.5; SD 2.1 768 v-prediction; SDXL base 1.0).
    *
    * @throws ModelFormatException naming the file (and tensor) that is missing, malformed or does
    *     not match its config
@@ -44,7 +44,6 @@ public final class ModelFiles {
     }
     SafeTensorsFile checkpoint = openCheckpoint(path);
     ModelFamily family = ModelFamily.detect(checkpoint);
-    requireSupported(family, path);
     return fromCheckpoint(checkpoint, family, new StandardConfigs(family));
   }
 
@@ -112,24 +111,12 @@ public final class ModelFiles {
   }
 
   /**
-   * The standard tokenizer folder of a family: the CLIP BPE files shared by SD 1.x and 2.x and the
+   * The standard tokenizer folder of a family: the CLIP BPE files shared by every family and the
    * family's {@code tokenizer_config.json} (its padding token), unpacked from the class path into a
-   * temporary folder.
+   * temporary folder. For SDXL this is the first tokenizer; its second pads like SD 2.x.
    */
   public static Path standardTokenizer(ModelFamily family) throws IOException {
-    if (family.standardConfigs() == null) {
-      throw new IllegalArgumentException(family + " is recognised but not yet supported");
-    }
     return new StandardConfigs(family).tokenizer("tokenizer");
-  }
-
-  private static void requireSupported(ModelFamily family, Path path) {
-    if (family == ModelFamily.SDXL) {
-      throw new ModelFormatException(
-          path,
-          "is an SDXL model: no standard SDXL configs are embedded yet, so open it with the"
-              + " diffusers folder of its configs (ModelFiles.open(checkpoint, configFolder))");
-    }
   }
 
   // ---- configs ----
@@ -187,26 +174,30 @@ public final class ModelFiles {
 
     @Override
     public Path tokenizer(String name) throws IOException {
-      return StandardTokenizers.directory(family);
+      return StandardTokenizers.directory(family.standardConfigs() + "/" + name);
     }
   }
 
   /**
-   * The standard tokenizer folders, unpacked once per family from the class path: the CLIP BPE
-   * files shared by SD 1.x and 2.x and the family's tokenizer config.
+   * The standard tokenizer folders, unpacked once each from the class path: the CLIP BPE files
+   * shared by every family and the tokenizer's config.
    */
   private static final class StandardTokenizers {
-    private static final Map<ModelFamily, Path> DIRECTORIES = new EnumMap<>(ModelFamily.class);
+    private static final Map<String, Path> DIRECTORIES = new HashMap<>();
 
-    static synchronized Path directory(ModelFamily family) throws IOException {
-      Path directory = DIRECTORIES.get(family);
+    /** The tokenizer under {@code relative} (such as {@code sdxl/tokenizer_2}). */
+    static synchronized Path directory(String relative) throws IOException {
+      Path directory = DIRECTORIES.get(relative);
       if (directory == null) {
-        Path dir = Files.createTempDirectory("hydrogen-tokenizer-" + family);
+        Path dir = Files.createTempDirectory("hydrogen-tokenizer-" + relative.replace('/', '-'));
         dir.toFile().deleteOnExit();
         Path config = dir.resolve("tokenizer_config.json");
         try (InputStream in =
-            ModelFiles.class.getResourceAsStream(
-                STANDARD + family.standardConfigs() + "/tokenizer/tokenizer_config.json")) {
+            ModelFiles.class.getResourceAsStream(STANDARD + relative + "/tokenizer_config.json")) {
+          if (in == null) {
+            throw new IllegalStateException(
+                "missing resource " + relative + "/tokenizer_config.json");
+          }
           Files.copy(in, config);
         }
         config.toFile().deleteOnExit();
@@ -222,7 +213,7 @@ public final class ModelFiles {
           target.toFile().deleteOnExit();
         }
         directory = dir;
-        DIRECTORIES.put(family, dir);
+        DIRECTORIES.put(relative, dir);
       }
       return directory;
     }
@@ -451,6 +442,13 @@ public final class ModelFiles {
   /** SGM keys: CLIP ViT-L by Hugging Face names, OpenCLIP ViT-bigG by OpenCLIP names. */
   private static StableDiffusionModel sdxlFromCheckpoint(
       SafeTensorsFile checkpoint, Configs configs) {
+    if (!checkpoint.names().stream().anyMatch(n -> n.startsWith(ModelFamily.SDXL_CLIP_PREFIX))
+        && checkpoint.names().stream()
+            .anyMatch(n -> n.startsWith("conditioner.embedders.0.model."))) {
+      throw new ModelFormatException(
+          checkpoint.path(),
+          "is an SDXL refiner (its only text encoder is OpenCLIP), which is not yet supported");
+    }
     CheckpointWeights textEncoder =
         CheckpointWeights.resolve(
             checkpoint,

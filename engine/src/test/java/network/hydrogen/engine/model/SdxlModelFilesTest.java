@@ -73,6 +73,16 @@ class SdxlModelFilesTest {
   }
 
   @Test
+  void singleFileAloneIsCheckedAgainstTheStandardSdxlConfigs() {
+    assertThatThrownBy(() -> ModelFiles.open(SINGLE_FILE))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(SINGLE_FILE.toString())
+        .hasMessageContaining(
+            "conditioner.embedders.0.transformer.text_model.embeddings.token_embedding.weight"
+                + " has shape [49408, 16] but the config requires [49408, 768]");
+  }
+
+  @Test
   void singleFileAndConfigsOfAnotherFamilyAreRefused() {
     assertThatThrownBy(() -> ModelFiles.open(SINGLE_FILE, ModelFilesTest.FOLDER))
         .isInstanceOf(ModelFormatException.class)

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The embedded standard configs describe the real networks: their parameter layouts add up to the
- * published parameter counts of SD 1.5 and SD 2.1.
+ * published parameter counts of SD 1.5, SD 2.1 and SDXL base 1.0.
  */
 class StandardConfigsTest {
 
@@ -89,8 +89,33 @@ class StandardConfigsTest {
     }
     assertThat(ClipTokenizer.load(sd1).padId()).isEqualTo(49407);
     assertThat(ClipTokenizer.load(sd2).padId()).isZero();
-    assertThatThrownBy(() -> ModelFiles.standardTokenizer(ModelFamily.SDXL))
-        .hasMessageContaining("not yet supported");
+    assertThat(ClipTokenizer.load(ModelFiles.standardTokenizer(ModelFamily.SDXL)).padId())
+        .isEqualTo(49407);
+  }
+
+  @Test
+  void sdxlLayoutsHaveThePublishedParameterCounts() {
+    UNetConfig config = unet("sdxl");
+    assertThat(config.additionEmbedType()).isEqualTo("text_time");
+    assertThat(config.transformerLayersPerBlock()).containsExactly(1, 2, 10);
+    assertThat(parameters(ParameterLayout.unetShapes(config))).isEqualTo(2_567_463_684L);
+    VaeConfig vae =
+        VaeConfig.parse(ConfigJson.resource("standard/sdxl/vae/config.json"), "sdxl vae");
+    assertThat(vae.scalingFactor()).isEqualTo(0.13025);
+    assertThat(parameters(ParameterLayout.vaeShapes(vae))).isEqualTo(83_653_863L);
+    ClipTextConfig clip =
+        ClipTextConfig.parse(
+            ConfigJson.resource("standard/sdxl/text_encoder/config.json"), "sdxl text encoder");
+    assertThat(parameters(ParameterLayout.textEncoderShapes(clip))).isEqualTo(123_060_480L);
+    ClipTextConfig bigG =
+        ClipTextConfig.parse(
+            ConfigJson.resource("standard/sdxl/text_encoder_2/config.json"), "sdxl text encoder 2");
+    assertThat(bigG.withProjection()).isTrue();
+    assertThat(parameters(ParameterLayout.textEncoderShapes(bigG))).isEqualTo(694_659_840L);
+    // the context is both encoders' widths, the added embedding pooled + 6 time ids x 256
+    assertThat(config.crossAttentionDim()).isEqualTo(clip.hiddenSize() + bigG.hiddenSize());
+    assertThat(config.projectionClassEmbeddingsInputDim())
+        .isEqualTo(bigG.projectionDim() + 6 * config.additionTimeEmbedDim());
   }
 
   private Path checkpointWithKeys(String... keys) throws IOException {
@@ -121,10 +146,23 @@ class StandardConfigsTest {
             "model.diffusion_model.input_blocks.0.0.weight",
             "first_stage_model.decoder.conv_in.weight",
             "conditioner.embedders.1.model.positional_embedding");
+    assertThat(ModelFamily.detect(SafeTensorsFile.open(sdxl))).isEqualTo(ModelFamily.SDXL);
     assertThatThrownBy(() -> ModelFiles.open(sdxl))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessageStartingWith(sdxl + " is an SDXL model: no standard SDXL configs")
-        .hasMessageContaining("ModelFiles.open(checkpoint, configFolder)");
+        .hasMessageContaining(
+            "has no tensor conditioner.embedders.0.transformer.text_model.embeddings"
+                + ".token_embedding.weight (needed for the text encoder parameter");
+    Path refiner =
+        checkpointWithKeys(
+            "model.diffusion_model.input_blocks.0.0.weight",
+            "first_stage_model.decoder.conv_in.weight",
+            "conditioner.embedders.0.model.positional_embedding");
+    assertThatThrownBy(() -> ModelFiles.open(refiner))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessage(
+            refiner
+                + " is an SDXL refiner (its only text encoder is OpenCLIP), which is not yet"
+                + " supported");
 
     Path unetOnly = checkpointWithKeys("model.diffusion_model.input_blocks.0.0.weight");
     assertThatThrownBy(() -> ModelFiles.open(unetOnly))
