@@ -165,6 +165,6 @@ class EngineCommandsTest {
     CliRun run = CliRun.of("dev", "random-checkpoint", "--arch", "sd3", "--out", dir.toString());
 
     assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
-    assertThat(run.err()).contains("unknown architecture sd3; expected sd15 or sd21");
+    assertThat(run.err()).contains("unknown architecture sd3; expected sd15, sd21 or sdxl");
   }
 }
