@@ -1,0 +1,75 @@
+package network.hydrogen.engine.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Parameters stored transposed (OpenCLIP's text_projection) come back as a transposed copy. */
+class CheckpointWeightsTest {
+
+  @TempDir Path dir;
+
+  @Test
+  void aTransposedMatrixIsReadInDiffusersOrientationWhateverItsElementSize() throws IOException {
+    ByteBuffer halves = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
+    for (float value : new float[] {1, 2, 3, 4, 5, 6}) {
+      halves.putShort(Float.floatToFloat16(value));
+    }
+    halves.flip();
+    Path file = dir.resolve("projection.safetensors");
+    // stored [2, 3]: rows (1 2 3) and (4 5 6)
+    new SafeTensorsWriter()
+        .add(new Tensor("model.text_projection", DType.F16, new long[] {2, 3}, halves))
+        .write(file);
+    SafeTensorsFile checkpoint = SafeTensorsFile.open(file);
+
+    CheckpointWeights weights =
+        CheckpointWeights.resolve(
+            checkpoint,
+            "model.",
+            "text encoder",
+            List.of(
+                new Parameter(
+                    "text_projection.weight",
+                    new long[] {3, 2},
+                    new Parameter.Origin.Transposed("text_projection"))));
+
+    Tensor projection = weights.tensor("text_projection.weight");
+    assertThat(projection.dtype()).isEqualTo(DType.F16);
+    assertThat(projection.shape()).containsExactly(3, 2);
+    float[] values = new float[6];
+    projection.toFloat32().get(values);
+    assertThat(values).containsExactly(1, 4, 2, 5, 3, 6);
+  }
+
+  @Test
+  void aTransposedMatrixOfTheWrongShapeIsNamed() throws IOException {
+    Path file = dir.resolve("projection.safetensors");
+    new SafeTensorsWriter()
+        .add(
+            new Tensor(
+                "model.text_projection", DType.F32, new long[] {2, 3}, ByteBuffer.allocate(24)))
+        .write(file);
+    SafeTensorsFile checkpoint = SafeTensorsFile.open(file);
+    List<Parameter> layout =
+        List.of(
+            new Parameter(
+                "text_projection.weight",
+                new long[] {2, 3},
+                new Parameter.Origin.Transposed("text_projection")));
+
+    assertThatThrownBy(
+            () -> CheckpointWeights.resolve(checkpoint, "model.", "text encoder", layout))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("tensor model.text_projection has shape [2, 3]")
+        .hasMessageContaining(
+            "requires [3, 2] for the text encoder parameter text_projection.weight");
+  }
+}
