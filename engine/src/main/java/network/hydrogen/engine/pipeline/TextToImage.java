@@ -280,7 +280,10 @@ public final class TextToImage implements AutoCloseable {
     return rows;
   }
 
-  /** The text encoder's last hidden state of {@code text}, [1, 77, hidden] flattened. */
+  /**
+   * The text encoder's last hidden state of {@code text}, [1, 77, hidden] flattened: the SD 1.x/2.x
+   * conditioning (SDXL models are conditioned through {@link #sdxl()}).
+   */
   public float[] encode(String text) {
     int[] ids = tokenizer.encode(text);
     return textEncoder.encode(new int[][] {ids}).lastHiddenState().values();
