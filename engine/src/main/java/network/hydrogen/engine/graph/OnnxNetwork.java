@@ -118,7 +118,7 @@ final class OnnxNetwork implements AutoCloseable {
           throw e;
         }
         String failure =
-            "cannot create the " + name + " session on " + choice + ": " + e.getMessage();
+            "cannot create the " + name + " session on " + choice + ": " + e.getMessage().strip();
         boolean last = i == choices.size() - 1;
         if (!plan.automatic() || last) {
           throw new InferenceException(failure + ". " + GPU_NEEDS, e);
