@@ -43,7 +43,8 @@ final class InferenceMixin {
       paramLabel = "auto|fp32|fp16",
       defaultValue = "auto",
       description =
-          "Compute precision; auto is fp16 on TensorRT and fp32 elsewhere (default: auto).")
+          "Compute precision; auto is fp16 layers on TensorRT, TF32 on CUDA, fp32 on the CPU"
+              + " (default: auto).")
   String precision;
 
   InferenceOptions options() {

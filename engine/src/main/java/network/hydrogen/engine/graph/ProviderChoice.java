@@ -2,21 +2,26 @@ package network.hydrogen.engine.graph;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import ai.onnxruntime.providers.OrtCUDAProviderOptions;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 
 /**
- * One way to run a session: an execution provider on a GPU (or the CPU), with TensorRT's fp16
- * layers on or off and, for TensorRT, CUDA for the nodes TensorRT does not take.
+ * One way to run a session: an execution provider on a GPU (or the CPU) and, for TensorRT, CUDA
+ * registered behind it for the nodes TensorRT does not take.
+ *
+ * @param reducedPrecision whether the GPU may trade fp32 precision for speed: TensorRT's fp16
+ *     layers, and TF32 tensor-core math in CUDA's fp32 matrix products and convolutions (Ampere and
+ *     newer GPUs); always false on the CPU
  */
 record ProviderChoice(
-    ExecutionProvider provider, int deviceId, boolean fp16, boolean cudaFallback) {
+    ExecutionProvider provider, int deviceId, boolean reducedPrecision, boolean cudaFallback) {
 
   ProviderChoice {
     if (provider == ExecutionProvider.AUTO) {
       throw new IllegalArgumentException("a choice names a provider, not AUTO");
     }
-    if (fp16 && provider != ExecutionProvider.TENSORRT) {
-      throw new IllegalArgumentException("fp16 is TensorRT's option; " + provider + " runs fp32");
+    if (provider == ExecutionProvider.CPU && reducedPrecision) {
+      throw new IllegalArgumentException("the CPU provider computes in fp32 only");
     }
     if (cudaFallback && provider != ExecutionProvider.TENSORRT) {
       throw new IllegalArgumentException("only TensorRT falls back to CUDA");
@@ -39,16 +44,23 @@ record ProviderChoice(
   void addTo(SessionOptions options) throws OrtException {
     switch (provider) {
       case CPU, AUTO -> {}
-      case CUDA -> options.addCUDA(deviceId);
+      case CUDA -> addCuda(options);
       case TENSORRT -> {
         try (OrtTensorRTProviderOptions tensorRt = new OrtTensorRTProviderOptions(deviceId)) {
-          tensorRt.add("trt_fp16_enable", fp16 ? "1" : "0");
+          tensorRt.add("trt_fp16_enable", reducedPrecision ? "1" : "0");
           options.addTensorrt(tensorRt);
         }
         if (cudaFallback) {
-          options.addCUDA(deviceId);
+          addCuda(options);
         }
       }
+    }
+  }
+
+  private void addCuda(SessionOptions options) throws OrtException {
+    try (OrtCUDAProviderOptions cuda = new OrtCUDAProviderOptions(deviceId)) {
+      cuda.add("use_tf32", reducedPrecision ? "1" : "0");
+      options.addCUDA(cuda);
     }
   }
 
@@ -56,11 +68,11 @@ record ProviderChoice(
   public String toString() {
     return switch (provider) {
       case CPU, AUTO -> "the CPU (fp32)";
-      case CUDA -> "CUDA on GPU " + deviceId + " (fp32)";
+      case CUDA -> "CUDA on GPU " + deviceId + (reducedPrecision ? " (TF32 allowed)" : " (fp32)");
       case TENSORRT ->
           "TensorRT on GPU "
               + deviceId
-              + (fp16 ? " (fp16 layers allowed" : " (fp32")
+              + (reducedPrecision ? " (fp16 layers allowed" : " (fp32")
               + (cudaFallback ? ", CUDA for the nodes TensorRT does not take)" : ")");
     };
   }

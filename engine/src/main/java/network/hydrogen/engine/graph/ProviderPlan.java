@@ -60,7 +60,9 @@ record ProviderPlan(List<ProviderChoice> choices, boolean automatic, String reas
                   + " auto");
         }
         yield new ProviderPlan(
-            List.of(new ProviderChoice(ExecutionProvider.CUDA, device, false, false)),
+            List.of(
+                new ProviderChoice(
+                    ExecutionProvider.CUDA, device, precision == Precision.AUTO, false)),
             false,
             "the CUDA provider was requested");
       }
@@ -96,7 +98,8 @@ record ProviderPlan(List<ProviderChoice> choices, boolean automatic, String reas
       return new ProviderPlan(choices, true, "auto with fp16: " + has);
     }
     if (cuda) {
-      choices.add(new ProviderChoice(ExecutionProvider.CUDA, device, false, false));
+      choices.add(
+          new ProviderChoice(ExecutionProvider.CUDA, device, precision == Precision.AUTO, false));
     }
     choices.add(ProviderChoice.CPU);
     String reason =

@@ -69,7 +69,8 @@ class OnnxNetworkProviderTest {
 
     assertThatThrownBy(() -> OnnxNetwork.open("add_bias", addBias(), BIAS, cuda, CLAIMS_CUDA))
         .isInstanceOf(InferenceException.class)
-        .hasMessageStartingWith("cannot create the add_bias session on CUDA on GPU 0 (fp32): ")
+        .hasMessageStartingWith(
+            "cannot create the add_bias session on CUDA on GPU 0 (TF32 allowed): ")
         .hasMessageContaining("need an NVIDIA GPU with its driver")
         .hasMessageContaining("CUDA 12 and cuDNN 9");
   }

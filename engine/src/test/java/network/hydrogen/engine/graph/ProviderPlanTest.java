@@ -36,29 +36,48 @@ class ProviderPlanTest {
     assertThat(plan.choices())
         .containsExactly(
             new ProviderChoice(ExecutionProvider.TENSORRT, 1, true, true),
-            new ProviderChoice(ExecutionProvider.CUDA, 1, false, false),
+            new ProviderChoice(ExecutionProvider.CUDA, 1, true, false),
             ProviderChoice.CPU);
     assertThat(plan.reason()).contains("TensorrtExecutionProvider", "CUDAExecutionProvider");
   }
 
   @Test
-  void autoWithCudaButNoTensorRtPrefersCuda() {
+  void autoWithCudaButNoTensorRtPrefersCudaWithTf32() {
     ProviderPlan plan =
         ProviderPlan.of(InferenceOptions.defaults(), EnumSet.of(OrtProvider.CPU, OrtProvider.CUDA));
 
     assertThat(plan.choices())
         .containsExactly(
-            new ProviderChoice(ExecutionProvider.CUDA, 0, false, false), ProviderChoice.CPU);
+            new ProviderChoice(ExecutionProvider.CUDA, 0, true, false), ProviderChoice.CPU);
   }
 
   @Test
-  void fp32KeepsTensorRtInFp32() {
-    ProviderPlan plan =
+  void fp32TurnsOffTensorRtFp16AndCudaTf32() {
+    ProviderPlan tensorRt =
         ProviderPlan.of(options(ExecutionProvider.TENSORRT, Precision.FP32), GPU_BUILD);
+    ProviderPlan cuda = ProviderPlan.of(options(ExecutionProvider.CUDA, Precision.FP32), GPU_BUILD);
+    ProviderPlan auto = ProviderPlan.of(options(ExecutionProvider.AUTO, Precision.FP32), GPU_BUILD);
 
-    assertThat(plan.choices())
+    assertThat(tensorRt.choices())
         .containsExactly(new ProviderChoice(ExecutionProvider.TENSORRT, 0, false, true));
-    assertThat(plan.automatic()).isFalse();
+    assertThat(tensorRt.automatic()).isFalse();
+    assertThat(cuda.choices())
+        .containsExactly(new ProviderChoice(ExecutionProvider.CUDA, 0, false, false));
+    assertThat(auto.choices())
+        .containsExactly(
+            new ProviderChoice(ExecutionProvider.TENSORRT, 0, false, true),
+            new ProviderChoice(ExecutionProvider.CUDA, 0, false, false),
+            ProviderChoice.CPU);
+  }
+
+  @Test
+  void choicesDescribeThemselvesForTheLog() {
+    assertThat(new ProviderChoice(ExecutionProvider.TENSORRT, 1, true, true))
+        .hasToString(
+            "TensorRT on GPU 1 (fp16 layers allowed, CUDA for the nodes TensorRT does not take)");
+    assertThat(new ProviderChoice(ExecutionProvider.CUDA, 0, false, false))
+        .hasToString("CUDA on GPU 0 (fp32)");
+    assertThat(ProviderChoice.CPU).hasToString("the CPU (fp32)");
   }
 
   @Test
