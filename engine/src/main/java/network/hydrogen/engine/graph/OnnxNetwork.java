@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.WeightSource;
 import org.slf4j.Logger;
@@ -32,6 +33,12 @@ final class OnnxNetwork implements AutoCloseable {
       "The GPU providers need an NVIDIA GPU with its driver, and the CUDA 12 and cuDNN 9 libraries"
           + " (TensorRT 10 for TensorRT) where the system's library path finds them; provider cpu"
           + " runs without them";
+
+  /**
+   * Automatic choices whose provider libraries could not be loaded in this process; later automatic
+   * plans skip them rather than fail (and warn) again for every network.
+   */
+  private static final Set<ProviderChoice> UNLOADABLE = ConcurrentHashMap.newKeySet();
 
   private final String name;
   private final OrtEnvironment env;
@@ -102,16 +109,42 @@ final class OnnxNetwork implements AutoCloseable {
       Map<String, OnnxTensorLike> initializers,
       ProviderPlan plan)
       throws OrtException {
-    List<ProviderChoice> choices = plan.choices();
+    List<ProviderChoice> choices =
+        plan.automatic()
+            ? plan.choices().stream().filter(choice -> !UNLOADABLE.contains(choice)).toList()
+            : plan.choices();
+    if (choices.isEmpty()) {
+      throw new InferenceException(
+          "cannot create the "
+              + name
+              + " session: "
+              + plan.choices().getFirst()
+              + " could not be started earlier in this process. "
+              + GPU_NEEDS);
+    }
     for (int i = 0; ; i++) {
       ProviderChoice choice = choices.get(i);
       try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
         sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
         sessionOptions.addExternalInitializers(initializers);
-        choice.addTo(sessionOptions);
+        try {
+          choice.addTo(sessionOptions);
+        } catch (OrtException e) {
+          if (plan.automatic()) {
+            UNLOADABLE.add(choice);
+          }
+          throw e;
+        }
         OrtSession session = env.createSession(graph.model(), sessionOptions);
-        LOG.info("{} runs on {}; {}", name, choice, plan.reason());
+        LOG.info(
+            "{} runs on {}; {}{}",
+            name,
+            choice,
+            plan.reason(),
+            choices.size() < plan.choices().size()
+                ? " (skipped what could not be started earlier in this process)"
+                : "");
         return session;
       } catch (OrtException e) {
         if (!choice.gpu()) {

@@ -85,4 +85,19 @@ class OnnxNetworkProviderTest {
       assertThat(out.get("y").values()).containsExactly(9f, 20.5f);
     }
   }
+
+  @Test
+  void aProviderThatCouldNotBeStartedIsNotRetriedByAutomaticPlans() {
+    InferenceOptions autoFp16 = new InferenceOptions(1, ExecutionProvider.AUTO, 0, Precision.FP16);
+    Set<OrtProvider> claimsTensorRt = EnumSet.of(OrtProvider.CPU, OrtProvider.TENSOR_RT);
+
+    assertThatThrownBy(
+            () -> OnnxNetwork.open("first", addBias(), BIAS, autoFp16, claimsTensorRt).close())
+        .isInstanceOf(InferenceException.class)
+        .hasMessageStartingWith("cannot create the first session on TensorRT on GPU 0 (fp16");
+    assertThatThrownBy(
+            () -> OnnxNetwork.open("second", addBias(), BIAS, autoFp16, claimsTensorRt).close())
+        .isInstanceOf(InferenceException.class)
+        .hasMessageContaining("could not be started earlier in this process");
+  }
 }
