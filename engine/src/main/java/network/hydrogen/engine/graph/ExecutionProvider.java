@@ -9,19 +9,8 @@ public enum ExecutionProvider {
   /**
    * TensorRT (with CUDA for the nodes TensorRT does not take) if available, else CUDA, else CPU.
    */
-  AUTO("auto"),
-  CPU("CPU"),
-  CUDA("CUDA"),
-  TENSORRT("TensorRT");
-
-  private final String displayName;
-
-  ExecutionProvider(String displayName) {
-    this.displayName = displayName;
-  }
-
-  /** The provider's usual name, for messages. */
-  public String displayName() {
-    return displayName;
-  }
+  AUTO,
+  CPU,
+  CUDA,
+  TENSORRT
 }

@@ -31,8 +31,8 @@ final class OnnxNetwork implements AutoCloseable {
 
   private static final String GPU_NEEDS =
       "The GPU providers need an NVIDIA GPU with its driver, and the CUDA 12 and cuDNN 9 libraries"
-          + " (TensorRT 10 for TensorRT) where the system's library path finds them; provider cpu"
-          + " runs without them";
+          + " (TensorRT 10 for TensorRT) on the system's library path; the CPU provider (provider"
+          + " cpu) needs none of them";
 
   /**
    * Automatic choices whose provider libraries could not be loaded in this process; later automatic
