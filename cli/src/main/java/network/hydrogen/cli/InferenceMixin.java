@@ -36,7 +36,7 @@ final class InferenceMixin {
       description =
           "GPU (CUDA device number) for CUDA and TensorRT (default: HYDROGEN_DEVICE if set,"
               + " else 0).")
-  int device;
+  String device;
 
   @Option(
       names = "--precision",
@@ -51,15 +51,25 @@ final class InferenceMixin {
     if (threads < 0) {
       throw new BadInputException("--threads must be 0 or more, was " + threads);
     }
-    if (device < 0) {
-      throw new BadInputException(
-          "--device (or HYDROGEN_DEVICE) must be a GPU number, 0 or more, was " + device);
-    }
     return new InferenceOptions(
         threads,
         parse(ExecutionProvider.class, provider, "--provider (or HYDROGEN_PROVIDER)"),
-        device,
+        deviceNumber(),
         parse(Precision.class, precision, "--precision"));
+  }
+
+  private int deviceNumber() {
+    int number;
+    try {
+      number = Integer.parseInt(device.strip());
+    } catch (NumberFormatException e) {
+      number = -1;
+    }
+    if (number < 0) {
+      throw new BadInputException(
+          "--device (or HYDROGEN_DEVICE) must be a GPU number, 0 or more, was '" + device + "'");
+    }
+    return number;
   }
 
   private static <E extends Enum<E>> E parse(Class<E> type, String value, String option) {

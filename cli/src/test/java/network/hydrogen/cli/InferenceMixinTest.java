@@ -64,11 +64,15 @@ class InferenceMixinTest {
   void anUnknownPrecisionAndANegativeDeviceAreBadInput() {
     CliRun precision = parity("--precision", "half");
     CliRun device = parity("--device", "-1");
+    CliRun notANumber = parity("--device", "first");
 
     assertThat(precision.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
     assertThat(precision.err()).contains("--precision must be one of auto, fp32, fp16, was 'half'");
     assertThat(device.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
-    assertThat(device.err()).contains("--device (or HYDROGEN_DEVICE) must be a GPU number");
+    assertThat(device.err())
+        .contains("--device (or HYDROGEN_DEVICE) must be a GPU number, 0 or more, was '-1'");
+    assertThat(notANumber.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(notANumber.err()).contains("was 'first'");
   }
 
   @Test
