@@ -1,20 +1,37 @@
 package network.hydrogen.engine.graph;
 
+import java.util.Objects;
+
 /**
  * How ONNX Runtime runs the networks.
  *
  * @param intraOpThreads threads one operator may use; 0 lets ONNX Runtime choose (one per physical
  *     core)
+ * @param provider the execution provider, or {@link ExecutionProvider#AUTO} to pick the best one
+ *     available
+ * @param deviceId the GPU the CUDA and TensorRT providers use (CUDA's device number)
+ * @param precision the precision the networks compute in
  */
-public record InferenceOptions(int intraOpThreads) {
+public record InferenceOptions(
+    int intraOpThreads, ExecutionProvider provider, int deviceId, Precision precision) {
 
   public InferenceOptions {
     if (intraOpThreads < 0) {
       throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
     }
+    Objects.requireNonNull(provider, "provider");
+    if (deviceId < 0) {
+      throw new IllegalArgumentException("deviceId must be >= 0, got " + deviceId);
+    }
+    Objects.requireNonNull(precision, "precision");
   }
 
-  /** ONNX Runtime's own choice of threads. */
+  /** That many threads, the provider and precision chosen automatically, GPU 0. */
+  public InferenceOptions(int intraOpThreads) {
+    this(intraOpThreads, ExecutionProvider.AUTO, 0, Precision.AUTO);
+  }
+
+  /** ONNX Runtime's own choice of threads, the provider and precision chosen automatically. */
   public static InferenceOptions defaults() {
     return new InferenceOptions(0);
   }

@@ -5,6 +5,7 @@ import ai.onnxruntime.OnnxTensorLike;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -14,14 +15,30 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.WeightSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An ONNX Runtime session of a built graph whose weights are handed over as external initializers
  * straight from the (memory-mapped) checkpoint; owns the session and the weight tensors.
  */
 final class OnnxNetwork implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OnnxNetwork.class);
+
+  private static final String GPU_NEEDS =
+      "The GPU providers need an NVIDIA GPU with its driver, and the CUDA 12 and cuDNN 9 libraries"
+          + " (TensorRT 10 for TensorRT) on the system's library path; the CPU provider (provider"
+          + " cpu) needs none of them";
+
+  /**
+   * Automatic choices whose provider libraries could not be loaded in this process; later automatic
+   * plans skip them rather than fail (and warn) again for every network.
+   */
+  private static final Set<ProviderChoice> UNLOADABLE = ConcurrentHashMap.newKeySet();
 
   private final String name;
   private final OrtEnvironment env;
@@ -37,18 +54,34 @@ final class OnnxNetwork implements AutoCloseable {
   }
 
   /**
-   * Checks {@code source} against the graph's parameters and opens a session on them.
+   * Checks {@code source} against the graph's parameters and opens a session on them with the
+   * execution provider the options and this ONNX Runtime build give.
    *
    * @throws network.hydrogen.engine.model.ModelFormatException naming the source and the tensors
    *     that are missing or do not have the shape the config requires
+   * @throws InferenceException when the requested provider is missing or cannot be started
    */
   static OnnxNetwork open(
       String name, NetworkGraph graph, WeightSource source, InferenceOptions options)
       throws IOException {
+    return open(name, graph, source, options, OrtEnvironment.getAvailableProviders());
+  }
+
+  /**
+   * As {@link #open(String, NetworkGraph, WeightSource, InferenceOptions)}, given the providers.
+   */
+  static OnnxNetwork open(
+      String name,
+      NetworkGraph graph,
+      WeightSource source,
+      InferenceOptions options,
+      Set<OrtProvider> available)
+      throws IOException {
     ParameterLayout.check(name, graph.parameters(), source);
+    ProviderPlan plan = ProviderPlan.of(options, available);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     List<OnnxTensor> tensors = new ArrayList<>();
-    try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+    try {
       Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
       for (Map.Entry<String, long[]> parameter : graph.parameters().entrySet()) {
         FloatBuffer values = source.tensor(parameter.getKey()).toFloat32();
@@ -56,14 +89,80 @@ final class OnnxNetwork implements AutoCloseable {
         tensors.add(tensor);
         initializers.put(parameter.getKey(), tensor);
       }
-      sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-      sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-      sessionOptions.addExternalInitializers(initializers);
-      OrtSession session = env.createSession(graph.model(), sessionOptions);
+      OrtSession session = session(name, env, graph, options, initializers, plan);
       return new OnnxNetwork(name, env, session, tensors);
     } catch (OrtException e) {
       tensors.forEach(OnnxTensor::close);
       throw new InferenceException("cannot create the " + name + " session: " + e.getMessage(), e);
+    } catch (RuntimeException | IOException e) {
+      tensors.forEach(OnnxTensor::close);
+      throw e;
+    }
+  }
+
+  /** Tries the plan's choices in order; the first session that opens is the one. */
+  private static OrtSession session(
+      String name,
+      OrtEnvironment env,
+      NetworkGraph graph,
+      InferenceOptions options,
+      Map<String, OnnxTensorLike> initializers,
+      ProviderPlan plan)
+      throws OrtException {
+    List<ProviderChoice> choices =
+        plan.automatic()
+            ? plan.choices().stream().filter(choice -> !UNLOADABLE.contains(choice)).toList()
+            : plan.choices();
+    if (choices.isEmpty()) {
+      throw new InferenceException(
+          "cannot create the "
+              + name
+              + " session: "
+              + plan.choices().getFirst()
+              + " could not be started earlier in this process. "
+              + GPU_NEEDS);
+    }
+    for (int i = 0; ; i++) {
+      ProviderChoice choice = choices.get(i);
+      try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+        sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+        sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+        sessionOptions.addExternalInitializers(initializers);
+        try {
+          choice.addTo(sessionOptions);
+        } catch (OrtException e) {
+          if (plan.automatic()) {
+            UNLOADABLE.add(choice);
+          }
+          throw e;
+        }
+        OrtSession session = env.createSession(graph.model(), sessionOptions);
+        LOG.info(
+            "{} runs on {}; {}{}",
+            name,
+            choice,
+            plan.reason(),
+            choices.size() < plan.choices().size()
+                ? " (skipped what could not be started earlier in this process)"
+                : "");
+        return session;
+      } catch (OrtException e) {
+        if (!choice.gpu()) {
+          throw e;
+        }
+        String failure =
+            "cannot create the " + name + " session on " + choice + ": " + e.getMessage().strip();
+        boolean last = i == choices.size() - 1;
+        if (!plan.automatic() || last) {
+          throw new InferenceException(failure + ". " + GPU_NEEDS, e);
+        }
+        ProviderChoice next = choices.get(i + 1);
+        if (next.gpu()) {
+          LOG.info("{}; trying {}", failure, next);
+        } else {
+          LOG.warn("{}; running on {}. {}", failure, next, GPU_NEEDS);
+        }
+      }
     }
   }
 

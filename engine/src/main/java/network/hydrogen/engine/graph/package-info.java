@@ -11,6 +11,8 @@
  * network.hydrogen.engine.graph.InferenceOptions}. Every weight the graph declares takes its name
  * and shape from {@link network.hydrogen.engine.model.ParameterLayout}, the one description of the
  * parameters a config requires, and the weights are checked against it before the session opens.
- * Batch and spatial sizes are symbolic, so one session serves every image size.
+ * Batch and spatial sizes are symbolic, so one session serves every image size. The options also
+ * choose the execution provider (CPU, CUDA, TensorRT; by default the best one the ONNX Runtime
+ * build offers and the machine can start) and the precision.
  */
 package network.hydrogen.engine.graph;
