@@ -45,7 +45,7 @@ public final class ParityCheck {
   private final JsonNode index;
   private final InferenceOptions options;
 
-  private ParityCheck(Path reference, JsonNode index, InferenceOptions options) {
+  ParityCheck(Path reference, JsonNode index, InferenceOptions options) {
     this.reference = reference;
     this.index = index;
     this.options = options;
@@ -90,6 +90,9 @@ public final class ParityCheck {
       throw new MalformedReferenceException(dir + ": golden/index.json is missing");
     }
     JsonNode index = JSON.readTree(indexFile.toFile());
+    if (index.has(AdapterParityCheck.BASE_MODEL)) {
+      return AdapterParityCheck.run(dir, index, options, report);
+    }
     for (String required :
         List.of("tokens", "text_embeddings", "unet_call", "vae_decode", "txt2img")) {
       if (!index.has(required)) {
@@ -152,7 +155,7 @@ public final class ParityCheck {
     }
   }
 
-  private static double idError(int[] ids, JsonNode expected) {
+  static double idError(int[] ids, JsonNode expected) {
     if (expected == null || ids.length != expected.size()) {
       return Double.POSITIVE_INFINITY;
     }
@@ -164,7 +167,7 @@ public final class ParityCheck {
   }
 
   /** Checks cond and uncond; returns cond for the UNet call. */
-  private float[] textEmbeddings(String format, TextToImage pipeline, Consumer<CaseResult> report)
+  float[] textEmbeddings(String format, TextToImage pipeline, Consumer<CaseResult> report)
       throws IOException {
     JsonNode entry = index.get("text_embeddings");
     float[] cond = pipeline.encode(entry.path("prompt").asText());
@@ -220,7 +223,7 @@ public final class ParityCheck {
         report);
   }
 
-  private void txt2img(
+  void txt2img(
       String format, TextToImage pipeline, JsonNode entry, int number, Consumer<CaseResult> report)
       throws IOException {
     String name = "txt2img." + caseLabel(entry, number);
@@ -311,11 +314,11 @@ public final class ParityCheck {
     };
   }
 
-  private ReferenceTensor tensor(JsonNode parent, String field) {
+  ReferenceTensor tensor(JsonNode parent, String field) {
     return ReferenceTensor.of(reference, parent.get(field), field);
   }
 
-  private static void compare(
+  static void compare(
       String format,
       String name,
       float[] actual,
@@ -332,7 +335,7 @@ public final class ParityCheck {
             CaseResult.scaledTolerance(relative, reference)));
   }
 
-  private static float[] floats(JsonNode array) {
+  static float[] floats(JsonNode array) {
     float[] values = new float[array.size()];
     for (int i = 0; i < values.length; i++) {
       values[i] = (float) array.get(i).asDouble();
@@ -340,7 +343,7 @@ public final class ParityCheck {
     return values;
   }
 
-  private static long[] longs(int[] shape) {
+  static long[] longs(int[] shape) {
     return Arrays.stream(shape).asLongStream().toArray();
   }
 }
