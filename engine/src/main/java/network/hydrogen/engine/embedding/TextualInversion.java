@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import network.hydrogen.engine.model.ModelFormatException;
@@ -15,9 +16,9 @@ import network.hydrogen.engine.model.Tensor;
  * ([vectors][width]); a token with several vectors expands to several token ids.
  *
  * <p>Read from the A1111 {@code .safetensors} form (one key {@code emb_params} [n, width]) or the
- * diffusers form ({@code learned_embeds.safetensors}: {@code {token: [width]}} or [n, width]).
- * A1111 {@code .pt} files are torch pickles, which the engine does not read: they are refused with
- * an error that says to convert them.
+ * diffusers form ({@code learned_embeds.safetensors}: {@code {token: [width]}} or [n, width]), and
+ * the same two layouts pickled by torch ({@code .pt}: A1111's {@code string_to_param['*']}; {@code
+ * .bin}), whose pickle is read as plain data and never run (see {@code TorchPickle}).
  */
 public record TextualInversion(String token, float[][] vectors, Path source) {
 
@@ -42,17 +43,22 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
    * Reads {@code file}; {@code token} names the prompt token, or is null for the file's own: the
    * diffusers form's key, the A1111 form's file name without extension (as A1111 does).
    *
-   * @throws ModelFormatException when the file is a {@code .pt} pickle or holds no embedding in a
-   *     known layout
+   * @throws ModelFormatException when the file holds no embedding in a known layout, or its pickle
+   *     needs more than plain data
    */
   public static TextualInversion read(Path file, String token) throws IOException {
     String name = file.getFileName().toString();
     String lower = name.toLowerCase(Locale.ROOT);
-    if (lower.endsWith(".pt") || lower.endsWith(".bin") || lower.endsWith(".ckpt")) {
-      throw new ModelFormatException(
+    String stem = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+    if (lower.endsWith(".pt") || lower.endsWith(".bin")) {
+      return TorchPickle.read(
           file,
-          "is a torch pickle, which the engine does not read (unpickling can run code); convert"
-              + " the embedding to .safetensors (A1111 key emb_params)");
+          (root, pickle) -> {
+            Map.Entry<String, Object> found = pickled(file, root, stem);
+            Tensor tensor = pickle.tensor(found.getValue(), "the embedding");
+            return new TextualInversion(
+                token == null ? found.getKey() : token, vectors(file, tensor), file);
+          });
     }
     SafeTensorsFile weights = SafeTensorsFile.open(file);
     Set<String> keys = weights.names();
@@ -60,7 +66,7 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
     String ownToken;
     if (keys.contains(A1111_KEY)) {
       key = A1111_KEY;
-      ownToken = name.contains(".") ? name.substring(0, name.lastIndexOf('.')) : name;
+      ownToken = stem;
     } else if (keys.size() == 1) {
       key = keys.iterator().next();
       ownToken = key;
@@ -73,6 +79,25 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
     }
     return new TextualInversion(
         token == null ? ownToken : token, vectors(file, weights.tensor(key)), file);
+  }
+
+  /**
+   * The own token and tensor value of a pickled embedding: A1111's {@code string_to_param['*']}
+   * (token: the file name) or diffusers' single {@code {token: tensor}}.
+   */
+  private static Map.Entry<String, Object> pickled(Path file, Object root, String stem) {
+    if (root instanceof Map<?, ?> dict) {
+      if (dict.get("string_to_param") instanceof Map<?, ?> params && params.containsKey("*")) {
+        return Map.entry(stem, params.get("*"));
+      }
+      if (dict.size() == 1 && dict.keySet().iterator().next() instanceof String key) {
+        return Map.entry(key, dict.get(key));
+      }
+    }
+    throw new ModelFormatException(
+        file,
+        "is no textual inversion embedding: expected string_to_param['*'] (A1111) or one"
+            + " {token: vectors} entry (diffusers)");
   }
 
   private static float[][] vectors(Path file, Tensor tensor) {
