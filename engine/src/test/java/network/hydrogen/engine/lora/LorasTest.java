@@ -97,6 +97,24 @@ class LorasTest {
   }
 
   @Test
+  void twoLorasOnOneModuleAddUpEachAtItsScale() throws IOException {
+    long[] toQ = model.unet().weights().shape(TO_Q + ".weight");
+    float[] down = random(2 * toQ[1], 9);
+    float[] up = random(toQ[0] * 2, 10);
+    Path file =
+        write(
+            new SafeTensorsWriter()
+                .add(tensor("unet." + TO_Q + ".lora_A.weight", down, 2, toQ[1]))
+                .add(tensor("unet." + TO_Q + ".lora_B.weight", up, toQ[0], 2)));
+    LoraFile lora = LoraFile.open(file);
+
+    WeightSource twice =
+        Loras.apply(model, List.of(new Lora(lora, 0.25), new Lora(lora, 0.5))).unet().weights();
+
+    assertMerged(twice, model.unet().weights(), TO_Q, up, down, 2, 0.75);
+  }
+
+  @Test
   void loconConvDownKeepsTheKernelAndUpIsOneByOne() throws IOException {
     long[] conv = model.unet().weights().shape(CONV1 + ".weight");
     long in = conv[1] * conv[2] * conv[3];
