@@ -9,6 +9,7 @@ import java.util.concurrent.Callable;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.pipeline.Adapters;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
 import network.hydrogen.engine.pipeline.GenerationRequest;
@@ -72,9 +73,12 @@ final class GenerateCommand implements Callable<Integer> {
     TaskArgs args = valid.args();
     GenerationRequest request;
     StableDiffusionModel model;
+    Adapters adapters;
     try {
       request = GenerationRequest.fromTask(args);
-      model = new ModelLibrary(models).open(args.baseModel().name(), args.baseModel().variant());
+      ModelLibrary library = new ModelLibrary(models);
+      model = library.open(args.baseModel().name(), args.baseModel().variant());
+      adapters = Adapters.fromTask(args, library);
     } catch (UnsupportedTaskException | ModelNotFoundException e) {
       throw new BadInputException(e.getMessage());
     }
@@ -90,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
         };
     GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
     GeneratedImages images;
-    try (TextToImage pipeline = TextToImage.load(model, inference.options())) {
+    try (TextToImage pipeline = TextToImage.load(model, inference.options(), adapters)) {
       images = pipeline.generate(request, listener);
     }
     String prefix = valid.hash().substring(2, 12);

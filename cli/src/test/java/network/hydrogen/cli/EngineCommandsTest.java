@@ -1,11 +1,15 @@
 package network.hydrogen.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EngineCommandsTest {
 
   static final Path REFERENCE = Path.of("../engine/src/test/resources/engine-reference/sd15");
+  static final Path LORA_REFERENCE =
+      Path.of("../engine/src/test/resources/engine-reference/sd15-lora");
 
   @TempDir Path dir;
 
@@ -109,13 +115,61 @@ class EngineCommandsTest {
     CliRun run =
         CliRun.of(
             "generate",
-            task(", \"lora\": {\"model\": \"https://civitai.com/api/download/models/1\"}")
-                .toString(),
+            task(", \"vae\": \"stabilityai/sd-vae-ft-mse\"").toString(),
             "--models",
             models().toString());
 
     assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
-    assertThat(run.err()).contains("does not run these task fields yet: lora");
+    assertThat(run.err()).contains("does not run these task fields yet: vae");
+  }
+
+  @Test
+  void generateAppliesTheTaskLoraAtItsWeight() throws IOException {
+    Path models = models();
+    Files.createDirectories(models.resolve("loras"));
+    Files.copy(
+        LORA_REFERENCE.resolve("lora/tiny_locon_kohya.safetensors"),
+        models.resolve("loras/tiny.safetensors"));
+    Path dump = dir.resolve("dump");
+
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task(", \"lora\": {\"model\": \"loras/tiny\", \"weight\": 80}").toString(),
+            "--models",
+            models.toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--dump",
+            dump.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    // the task's prompts are the LoRA reference's, so the text encoder's output is its golden one
+    float[] cond = floats(dump.resolve("text_embeddings.cond.f32"));
+    float[] golden = floats(LORA_REFERENCE.resolve("golden/cond.f32"));
+    assertThat(cond).containsExactly(golden, offset(1e-4f));
+  }
+
+  @Test
+  void generateNamesATextualInversionThatIsNotInTheFolder() throws IOException {
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task(", \"textual_inversion\": \"sd-concepts-library/cat-toy\"").toString(),
+            "--models",
+            models().toString());
+
+    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(run.err())
+        .contains("textual inversion sd-concepts-library/cat-toy is not in the models folder");
+  }
+
+  private static float[] floats(Path file) throws IOException {
+    FloatBuffer buffer =
+        ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+    float[] values = new float[buffer.remaining()];
+    buffer.get(values);
+    return values;
   }
 
   @Test

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 
@@ -44,6 +45,67 @@ public record ModelLibrary(Path root) {
   /** Where {@code name} lies, if it is in the library. */
   public Optional<Path> find(String name) {
     return candidates(name).stream().filter(Files::exists).findFirst();
+  }
+
+  /**
+   * The weights file of the adapter {@code name} (a LoRA, an embedding): the file itself, or in a
+   * repo folder the file {@code fileName}, else the first of {@code preferred} that exists, else
+   * the folder's only {@code .safetensors} file.
+   *
+   * @param kind what the adapter is, for messages (e.g. "LoRA")
+   * @throws ModelNotFoundException when it is not in the library or the folder holds no such file,
+   *     saying where it looked
+   */
+  public Path adapterFile(String kind, String name, String fileName, List<String> preferred)
+      throws IOException {
+    Path path =
+        find(name)
+            .orElseThrow(
+                () ->
+                    new ModelNotFoundException(
+                        kind
+                            + " "
+                            + name
+                            + " is not in the models folder "
+                            + root
+                            + " (looked for "
+                            + candidates(name)
+                            + ")"));
+    if (!Files.isDirectory(path)) {
+      return path;
+    }
+    if (!fileName.isEmpty()) {
+      Path file = path.resolve(fileName).normalize();
+      if (!file.startsWith(path) || !Files.isRegularFile(file)) {
+        throw new ModelNotFoundException(
+            kind + " " + name + " has no file " + fileName + " in " + path);
+      }
+      return file;
+    }
+    for (String candidate : preferred) {
+      if (Files.isRegularFile(path.resolve(candidate))) {
+        return path.resolve(candidate);
+      }
+    }
+    List<Path> safetensors;
+    try (Stream<Path> files = Files.list(path)) {
+      safetensors =
+          files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+    }
+    if (safetensors.size() != 1) {
+      throw new ModelNotFoundException(
+          kind
+              + " "
+              + name
+              + ": the folder "
+              + path
+              + " has "
+              + safetensors.size()
+              + " .safetensors files and none of "
+              + preferred
+              + "; name the file to use");
+    }
+    return safetensors.getFirst();
   }
 
   /**

@@ -52,7 +52,7 @@ public final class ParityCheck {
   private final JsonNode index;
   private final InferenceOptions options;
 
-  private ParityCheck(Path reference, JsonNode index, InferenceOptions options) {
+  ParityCheck(Path reference, JsonNode index, InferenceOptions options) {
     this.reference = reference;
     this.index = index;
     this.options = options;
@@ -97,6 +97,9 @@ public final class ParityCheck {
       throw new MalformedReferenceException(dir + ": golden/index.json is missing");
     }
     JsonNode index = JSON.readTree(indexFile.toFile());
+    if (index.has(AdapterParityCheck.BASE_MODEL)) {
+      return AdapterParityCheck.run(dir, index, options, report);
+    }
     for (String required :
         List.of("tokens", "text_embeddings", "unet_call", "vae_decode", "txt2img")) {
       if (!index.has(required)) {
@@ -169,7 +172,7 @@ public final class ParityCheck {
     }
   }
 
-  private static double idError(int[] ids, JsonNode expected) {
+  static double idError(int[] ids, JsonNode expected) {
     if (expected == null || ids.length != expected.size()) {
       return Double.POSITIVE_INFINITY;
     }
@@ -181,7 +184,7 @@ public final class ParityCheck {
   }
 
   /** Checks cond and uncond; returns cond for the UNet call. */
-  private float[] textEmbeddings(String format, TextToImage pipeline, Consumer<CaseResult> report)
+  float[] textEmbeddings(String format, TextToImage pipeline, Consumer<CaseResult> report)
       throws IOException {
     JsonNode entry = index.get("text_embeddings");
     float[] cond = pipeline.encode(entry.path("prompt").asText());
@@ -237,7 +240,7 @@ public final class ParityCheck {
         report);
   }
 
-  private void txt2img(
+  void txt2img(
       String format, TextToImage pipeline, JsonNode entry, int number, Consumer<CaseResult> report)
       throws IOException {
     String name = "txt2img." + caseLabel(entry, number);

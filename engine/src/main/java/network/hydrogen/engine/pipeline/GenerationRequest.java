@@ -83,14 +83,14 @@ public record GenerationRequest(
   }
 
   /**
-   * The request a task asks for.
+   * The request a task asks for. Its {@code lora} and {@code textual_inversion} are load-time
+   * {@link Adapters} ({@link Adapters#fromTask}), not part of the request.
    *
    * @throws UnsupportedTaskException when the task uses a feature this engine does not run yet,
    *     naming the field
    */
   public static GenerationRequest fromTask(TaskArgs task) {
     List<String> unsupported = new ArrayList<>();
-    task.lora().ifPresent(lora -> unsupported.add("lora"));
     task.controlnet().ifPresent(controlnet -> unsupported.add("controlnet"));
     task.refiner().ifPresent(refiner -> unsupported.add("refiner"));
     if (!task.vae().isEmpty()) {
@@ -98,9 +98,6 @@ public record GenerationRequest(
     }
     if (!task.unet().isEmpty()) {
       unsupported.add("unet");
-    }
-    if (!task.textualInversion().isEmpty()) {
-      unsupported.add("textual_inversion");
     }
     if (!unsupported.isEmpty()) {
       throw new UnsupportedTaskException(

@@ -6,11 +6,13 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.function.LongFunction;
+import network.hydrogen.engine.embedding.Embeddings;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.graph.TextEncoder;
 import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.graph.VaeDecoder;
+import network.hydrogen.engine.lora.Loras;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.model.VaeConfig;
 import network.hydrogen.engine.scheduler.Scheduler;
@@ -57,13 +59,32 @@ public final class TextToImage implements AutoCloseable {
   /** Builds the networks of {@code model} and opens their ONNX Runtime sessions. */
   public static TextToImage load(StableDiffusionModel model, InferenceOptions options)
       throws IOException {
-    ClipTokenizer tokenizer = ClipTokenizer.load(model.tokenizer());
+    return load(model, options, Adapters.NONE);
+  }
+
+  /**
+   * Builds the networks of {@code model} with {@code adapters} applied and opens their sessions.
+   * The base weights stay mapped and shared: loading the same model with other adapters re-reads
+   * nothing from disk but the adapters.
+   */
+  public static TextToImage load(
+      StableDiffusionModel model, InferenceOptions options, Adapters adapters) throws IOException {
+    if (model.isSdxl() && !adapters.embeddings().isEmpty()) {
+      throw new UnsupportedTaskException(
+          "textual inversion on SDXL models (dual embeddings) is not supported yet");
+    }
+    StableDiffusionModel patched = Loras.apply(model, adapters.loras());
+    Embeddings embedded =
+        Embeddings.add(
+            ClipTokenizer.load(model.tokenizer()), patched.textEncoder(), adapters.embeddings());
+    ClipTokenizer tokenizer = embedded.tokenizer();
     TextEncoder textEncoder = null;
     TextEncoder textEncoder2 = null;
     UNet unet = null;
     try {
       textEncoder =
-          TextEncoder.create(model.textEncoder().config(), model.textEncoder().weights(), options);
+          TextEncoder.create(
+              embedded.textEncoder().config(), embedded.textEncoder().weights(), options);
       SdxlConditioning sdxl = null;
       if (model.isSdxl()) {
         textEncoder2 =
@@ -77,7 +98,7 @@ public final class TextToImage implements AutoCloseable {
                 textEncoder2,
                 model.forceZerosForEmptyPrompt());
       }
-      unet = UNet.create(model.unet().config(), model.unet().weights(), options);
+      unet = UNet.create(patched.unet().config(), patched.unet().weights(), options);
       VaeDecoder vaeDecoder =
           VaeDecoder.create(model.vae().config(), model.vae().weights(), options);
       return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder, sdxl);

@@ -62,6 +62,12 @@ public final class ClipTokenizer {
   private final Map<Long, Long> merges;
 
   private final List<String> specialTokens;
+
+  /**
+   * Tokens matched as whole strings before BPE (textual inversion's), to the ids each stands for.
+   */
+  private final Map<String, int[]> addedTokens;
+
   private final int bosId;
   private final int eosId;
   private final int padId;
@@ -73,6 +79,7 @@ public final class ClipTokenizer {
       Map<String, Integer> vocab,
       Map<Long, Long> merges,
       List<String> specialTokens,
+      Map<String, int[]> addedTokens,
       int bosId,
       int eosId,
       int padId,
@@ -81,6 +88,7 @@ public final class ClipTokenizer {
     this.vocab = vocab;
     this.merges = merges;
     this.specialTokens = specialTokens;
+    this.addedTokens = addedTokens;
     this.bosId = bosId;
     this.eosId = eosId;
     this.padId = padId;
@@ -129,17 +137,62 @@ public final class ClipTokenizer {
       // transformers writes a huge sentinel when a tokenizer sets no limit of its own
       maxLength = (int) Math.min(maxLengthNode.asDouble(), CLIP_CONTEXT_LENGTH);
     }
-    List<String> longestFirst = new ArrayList<>(specials);
-    longestFirst.sort(Comparator.comparingInt(String::length).reversed());
     return new ClipTokenizer(
         vocab,
         merges,
-        List.copyOf(longestFirst),
+        longestFirst(specials),
+        Map.of(),
         vocab.get(bos),
         vocab.get(eos),
         vocab.get(pad),
         vocab.get(unk),
         maxLength);
+  }
+
+  private static List<String> longestFirst(Iterable<String> tokens) {
+    List<String> sorted = new ArrayList<>();
+    tokens.forEach(sorted::add);
+    sorted.sort(Comparator.comparingInt(String::length).reversed());
+    return List.copyOf(sorted);
+  }
+
+  /**
+   * This tokenizer with {@code added} tokens: each is matched as a whole string before BPE (as
+   * transformers' added tokens are, longest first) and stands for its ids, several where one
+   * textual inversion token expands to several vectors.
+   *
+   * @throws IllegalArgumentException when a token is already in the vocabulary or empty
+   */
+  public ClipTokenizer withAddedTokens(Map<String, int[]> added) {
+    Map<String, int[]> all = new HashMap<>(addedTokens);
+    for (Map.Entry<String, int[]> token : added.entrySet()) {
+      String text = token.getKey();
+      if (text.isEmpty()) {
+        throw new IllegalArgumentException("an added token must not be empty");
+      }
+      if (vocab.containsKey(text) || all.containsKey(text)) {
+        throw new IllegalArgumentException(
+            "token '" + text + "' is already in the tokenizer's vocabulary");
+      }
+      all.put(text, token.getValue().clone());
+    }
+    List<String> matched = new ArrayList<>(specialTokens);
+    matched.addAll(added.keySet());
+    return new ClipTokenizer(
+        vocab,
+        merges,
+        longestFirst(matched),
+        Map.copyOf(all),
+        bosId,
+        eosId,
+        padId,
+        unkId,
+        maxLength);
+  }
+
+  /** The number of ids of the vocabulary read from {@code vocab.json}: the first free id. */
+  public int vocabSize() {
+    return vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
   }
 
   /**
@@ -203,7 +256,12 @@ public final class ClipTokenizer {
       if (special == null) {
         break;
       }
-      ids.add(vocab.get(special));
+      int[] addedIds = addedTokens.get(special);
+      if (addedIds != null) {
+        ids.addAll(addedIds);
+      } else {
+        ids.add(vocab.get(special));
+      }
       start = specialAt + special.length();
     }
     return ids.toArray();

@@ -27,6 +27,8 @@ class ParityCheckTest {
   static final Path SD15 = Path.of("src/test/resources/engine-reference/sd15");
   static final Path SD2_TINY = Path.of("src/test/resources/engine-reference/sd2-tiny");
   static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
+  static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
+  static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
@@ -82,6 +84,49 @@ class ParityCheckTest {
             "txt2img.DDIM.image");
   }
 
+  @Test
+  void everySd15LoraCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SD15_LORA);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "text_embeddings.cond",
+            "text_embeddings.uncond",
+            "unet_call",
+            "txt2img.0.DPMSolverMultistepScheduler.timesteps",
+            "txt2img.0.DPMSolverMultistepScheduler.latents",
+            "txt2img.0.DPMSolverMultistepScheduler.image",
+            "unet_call_scale0");
+  }
+
+  @Test
+  void everySd15TextualInversionCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SD15_TI);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "embeddings.fox-style.safetensors",
+            "embeddings.fox-style.pt",
+            "embeddings.learned_embeds.safetensors",
+            "vocab",
+            "tokens.prompt",
+            "tokens.negative_prompt",
+            "text_embeddings.cond",
+            "text_embeddings.uncond",
+            "txt2img.0.DPMSolverMultistepScheduler.latents",
+            "txt2img.0.DPMSolverMultistepScheduler.image");
+  }
+
+  @Test
+  void anAdapterReferenceWithoutItsBaseModelIsMalformed(@TempDir Path dir) throws IOException {
+    copy(SD15_LORA.resolve("golden"), dir.resolve("sd15-lora/golden"));
+
+    assertThatThrownBy(
+            () -> ParityCheck.run(dir.resolve("sd15-lora"), new InferenceOptions(1), result -> {}))
+        .isInstanceOf(MalformedReferenceException.class)
+        .hasMessageContaining("the base model sd15 has no");
+  }
+
   private static List<CaseResult> runAndRequireAllPassed(Path reference) throws IOException {
     List<CaseResult> reported = new ArrayList<>();
 
@@ -97,7 +142,8 @@ class ParityCheckTest {
 
   @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
-    assertThat(ParityCheck.referenceFolders(SD15.getParent())).contains(SD15, SD2_TINY, SDXL);
+    assertThat(ParityCheck.referenceFolders(SD15.getParent()))
+        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.model.ModelFiles;
@@ -165,5 +167,16 @@ class SdxlTextToImageTest {
     assertThatThrownBy(() -> new SdxlOptions.PixelSize(0, 512))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("a size must be positive, was 0x512");
+  }
+
+  @Test
+  void textualInversionOnSdxlIsRefusedUntilDualEmbeddingsAreSupported() {
+    TextualInversion embedding =
+        new TextualInversion("<fox>", new float[][] {new float[16]}, Path.of("fox.safetensors"));
+    Adapters adapters = new Adapters(List.of(), List.of(embedding));
+
+    assertThatThrownBy(() -> TextToImage.load(model, new InferenceOptions(1), adapters))
+        .isInstanceOf(UnsupportedTaskException.class)
+        .hasMessageContaining("textual inversion on SDXL models");
   }
 }

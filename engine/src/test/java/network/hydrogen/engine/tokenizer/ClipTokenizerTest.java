@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import network.hydrogen.engine.model.ModelFormatException;
 import org.junit.jupiter.api.BeforeAll;
@@ -217,5 +218,19 @@ class ClipTokenizerTest {
       ids[i] = array.get(i).intValue();
     }
     return ids;
+  }
+
+  @Test
+  void addedTokensMatchWholeLongestFirstAndStandForTheirIds() {
+    ClipTokenizer added =
+        tokenizer.withAddedTokens(
+            Map.of("<x>", new int[] {49408, 49409}, "<x>_1", new int[] {49409}));
+
+    assertThat(added.encode("A <x>_1<x> b"))
+        .startsWith(tokenizer.bosId(), tokenizer.encode("a")[1], 49409, 49408, 49409);
+    assertThat(tokenizer.encode("<x>")).doesNotContain(49408);
+    assertThatThrownBy(() -> added.withAddedTokens(Map.of("<x>", new int[] {1})))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("token '<x>' is already in the tokenizer's vocabulary");
   }
 }

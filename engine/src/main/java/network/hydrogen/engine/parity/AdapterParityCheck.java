@@ -1,0 +1,194 @@
+package network.hydrogen.engine.parity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import network.hydrogen.engine.embedding.TextualInversion;
+import network.hydrogen.engine.graph.FloatTensor;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.lora.Lora;
+import network.hydrogen.engine.lora.LoraFile;
+import network.hydrogen.engine.model.ModelFiles;
+import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.pipeline.Adapters;
+import network.hydrogen.engine.pipeline.TextToImage;
+
+/**
+ * The parity cases of an adapter reference ({@code sd15-lora}, {@code sd15-ti}): its index names
+ * the {@code base_model}, a sibling reference folder whose {@code model/} and {@code
+ * model.safetensors} are loaded as in {@link ParityCheck}, in both formats, with the folder's LoRA
+ * ({@code lora}) or embeddings ({@code embeddings}) applied through {@link Adapters}.
+ *
+ * <p>LoRA cases: {@code text_embeddings}, {@code unet_call} (on the index's encoder hidden states),
+ * {@code unet_call_scale0} (the same call at scale 0, on a second load of the same opened model)
+ * and {@code txt2img}. Embedding cases: the vectors read from each file (an {@code alternative_to}
+ * file is read and checked but not loaded, as the reference loaded it in another pipeline), the
+ * vocabulary size, the prompt's and negative prompt's token ids, {@code text_embeddings} and {@code
+ * txt2img}.
+ */
+final class AdapterParityCheck {
+
+  static final String BASE_MODEL = "base_model";
+
+  private final Path reference;
+  private final JsonNode index;
+  private final InferenceOptions options;
+  private final ParityCheck check;
+
+  private AdapterParityCheck(Path reference, JsonNode index, InferenceOptions options) {
+    this.reference = reference;
+    this.index = index;
+    this.options = options;
+    this.check = new ParityCheck(reference, index, options);
+  }
+
+  static List<CaseResult> run(
+      Path dir, JsonNode index, InferenceOptions options, Consumer<CaseResult> report)
+      throws IOException {
+    String baseName = index.get(BASE_MODEL).asText();
+    Path base = dir.resolveSibling(baseName);
+    for (String required : List.of("model", "model.safetensors")) {
+      if (!Files.exists(base.resolve(required))) {
+        throw new MalformedReferenceException(
+            dir + ": the base model " + baseName + " has no " + base.resolve(required));
+      }
+    }
+    if (!index.has("lora") && !index.has("embeddings")) {
+      throw new MalformedReferenceException(
+          dir + "/golden/index.json has neither a 'lora' nor an 'embeddings' section");
+    }
+    AdapterParityCheck adapterCheck = new AdapterParityCheck(dir, index, options);
+    List<CaseResult> results = new ArrayList<>();
+    Consumer<CaseResult> collect =
+        result -> {
+          results.add(result);
+          report.accept(result);
+        };
+    adapterCheck.runFormat("diffusers", ModelFiles.open(base.resolve("model")), collect);
+    adapterCheck.runFormat(
+        "single-file",
+        ModelFiles.open(base.resolve("model.safetensors"), base.resolve("model")),
+        collect);
+    return results;
+  }
+
+  private void runFormat(String format, StableDiffusionModel model, Consumer<CaseResult> report)
+      throws IOException {
+    if (index.has("lora")) {
+      lora(format, model, report);
+    }
+    if (index.has("embeddings")) {
+      embeddings(format, model, report);
+    }
+  }
+
+  private void lora(String format, StableDiffusionModel model, Consumer<CaseResult> report)
+      throws IOException {
+    JsonNode entry = index.get("lora");
+    LoraFile file = LoraFile.open(reference.resolve(entry.path("file").asText()));
+    double scale = entry.path("scale").asDouble();
+    try (TextToImage pipeline = load(model, new Lora(file, scale))) {
+      check.textEmbeddings(format, pipeline, report);
+      unetCall(format, "unet_call", pipeline, index.get("unet_call").get("out"), report);
+      txt2img(format, pipeline, report);
+    }
+    JsonNode scale0 = index.path("unet_call_scale0");
+    if (scale0.has("out")) {
+      try (TextToImage pipeline = load(model, new Lora(file, scale0.path("scale").asDouble()))) {
+        unetCall(format, "unet_call_scale0", pipeline, scale0.get("out"), report);
+      }
+    }
+  }
+
+  private TextToImage load(StableDiffusionModel model, Lora lora) throws IOException {
+    return TextToImage.load(model, options, new Adapters(List.of(lora), List.of()));
+  }
+
+  /** One UNet call on the index's {@code unet_call} inputs, compared with {@code out}. */
+  private void unetCall(
+      String format, String name, TextToImage pipeline, JsonNode out, Consumer<CaseResult> report)
+      throws IOException {
+    JsonNode entry = index.get("unet_call");
+    ReferenceTensor sample = check.tensor(entry, "sample");
+    ReferenceTensor context = check.tensor(entry, "encoder_hidden_states");
+    FloatTensor result =
+        pipeline
+            .unet()
+            .predict(
+                new FloatTensor(ParityCheck.longs(sample.shape()), sample.read()),
+                ParityCheck.floats(entry.path("timesteps")),
+                new FloatTensor(ParityCheck.longs(context.shape()), context.read()));
+    ParityCheck.compare(
+        format,
+        name,
+        result.values(),
+        ReferenceTensor.of(reference, out, name + ".out"),
+        ParityCheck.NETWORK_CALL,
+        report);
+  }
+
+  private void txt2img(String format, TextToImage pipeline, Consumer<CaseResult> report)
+      throws IOException {
+    JsonNode cases = index.get("txt2img");
+    for (int i = 0; i < cases.size(); i++) {
+      check.txt2img(format, pipeline, cases.get(i), i, report);
+    }
+  }
+
+  private void embeddings(String format, StableDiffusionModel model, Consumer<CaseResult> report)
+      throws IOException {
+    List<TextualInversion> loaded = new ArrayList<>();
+    for (JsonNode entry : index.get("embeddings")) {
+      String file = entry.path("file").asText();
+      TextualInversion embedding =
+          TextualInversion.read(reference.resolve(file), entry.path("token").asText());
+      ReferenceTensor expected = check.tensor(entry, "vectors_tensor");
+      float[] vectors = new float[embedding.count() * embedding.vectors()[0].length];
+      for (int i = 0; i < embedding.count(); i++) {
+        float[] vector = embedding.vectors()[i];
+        System.arraycopy(vector, 0, vectors, i * vector.length, vector.length);
+      }
+      report.accept(
+          new CaseResult(
+              format,
+              "embeddings." + Path.of(file).getFileName(),
+              CaseResult.maxAbsError(vectors, expected.read()),
+              0));
+      if (!entry.has("alternative_to")) {
+        loaded.add(embedding);
+      }
+    }
+    try (TextToImage pipeline = TextToImage.load(model, options, new Adapters(List.of(), loaded))) {
+      JsonNode vocab = index.path("vocab");
+      if (vocab.has("after_loading")) {
+        report.accept(
+            new CaseResult(
+                format,
+                "vocab",
+                Math.abs(
+                    pipeline.textEncoder().config().vocabSize()
+                        - vocab.get("after_loading").asLong()),
+                0));
+      }
+      JsonNode tokens = index.path("tokens");
+      for (String text : List.of("prompt", "negative")) {
+        String field = text.equals("prompt") ? "prompt" : "negative_prompt";
+        if (tokens.has(text + "_ids")) {
+          int[] ids = pipeline.tokenizer().encode(tokens.path(field).asText());
+          report.accept(
+              new CaseResult(
+                  format,
+                  "tokens." + field,
+                  ParityCheck.idError(ids, tokens.get(text + "_ids")),
+                  0));
+        }
+      }
+      check.textEmbeddings(format, pipeline, report);
+      txt2img(format, pipeline, report);
+    }
+  }
+}
