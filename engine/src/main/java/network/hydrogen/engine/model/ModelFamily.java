@@ -20,6 +20,7 @@ public enum ModelFamily {
   static final String OPEN_CLIP_PREFIX = "cond_stage_model.model.";
   static final String SDXL_CLIP_PREFIX = "conditioner.embedders.0.transformer.";
   static final String SDXL_OPEN_CLIP_PREFIX = "conditioner.embedders.1.model.";
+  static final String SDXL_REFINER_OPEN_CLIP_PREFIX = "conditioner.embedders.0.model.";
 
   private final String standardConfigs;
 

@@ -57,13 +57,18 @@ public final class ModelFiles {
       throw new ModelFormatException(folder, "is not a folder");
     }
     Configs configs = readConfigs(new FolderConfigs(folder));
-    WeightSource textEncoder = folderWeights(folder.resolve("text_encoder"), variant);
+    WeightSource textEncoder =
+        configs.textEncoder() == null
+            ? null
+            : folderWeights(folder.resolve("text_encoder"), variant);
     WeightSource textEncoder2 =
         configs.isSdxl() ? folderWeights(folder.resolve("text_encoder_2"), variant) : null;
     WeightSource unet = folderWeights(folder.resolve("unet"), variant);
     WeightSource vae = folderWeights(folder.resolve("vae"), variant);
-    ParameterLayout.check(
-        "text encoder", ParameterLayout.textEncoderShapes(configs.textEncoder()), textEncoder);
+    if (textEncoder != null) {
+      ParameterLayout.check(
+          "text encoder", ParameterLayout.textEncoderShapes(configs.textEncoder()), textEncoder);
+    }
     if (textEncoder2 != null) {
       ParameterLayout.check(
           "second text encoder",
@@ -87,7 +92,9 @@ public final class ModelFiles {
         source,
         family,
         configs.modelIndex(),
-        new StableDiffusionModel.Component<>(configs.textEncoder(), textEncoder),
+        textEncoder == null
+            ? null
+            : new StableDiffusionModel.Component<>(configs.textEncoder(), textEncoder),
         new StableDiffusionModel.Component<>(configs.unet(), unet),
         new StableDiffusionModel.Component<>(configs.vae(), vae),
         configs.scheduler(),
@@ -219,7 +226,10 @@ public final class ModelFiles {
     }
   }
 
-  /** A model's configs; {@code textEncoder2} and {@code tokenizer2} only for SDXL, else null. */
+  /**
+   * A model's configs; {@code textEncoder2} and {@code tokenizer2} only for SDXL, else null; {@code
+   * textEncoder} and {@code tokenizer} null for the SDXL refiner.
+   */
   private record Configs(
       JsonNode modelIndex,
       ClipTextConfig textEncoder,
@@ -233,6 +243,10 @@ public final class ModelFiles {
     boolean isSdxl() {
       return textEncoder2 != null;
     }
+
+    boolean isRefiner() {
+      return textEncoder == null;
+    }
   }
 
   private static Configs readConfigs(ConfigSource source) throws IOException {
@@ -243,24 +257,20 @@ public final class ModelFiles {
     }
     String pipeline = index.path("_class_name").asText("");
     boolean sdxl = pipeline.contains("XL") || index.has("text_encoder_2");
-    if (sdxl && !lists(index, "text_encoder")) {
-      throw new ModelFormatException(
-          indexName
-              + " describes an SDXL model without a first text encoder (the SDXL refiner, "
-              + pipeline
-              + "): not yet supported");
-    }
+    boolean refiner = sdxl && !lists(index, "text_encoder");
     List<String> components =
-        sdxl
-            ? List.of(
-                "text_encoder",
-                "tokenizer",
-                "text_encoder_2",
-                "tokenizer_2",
-                "unet",
-                "vae",
-                "scheduler")
-            : List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler");
+        refiner
+            ? List.of("text_encoder_2", "tokenizer_2", "unet", "vae", "scheduler")
+            : sdxl
+                ? List.of(
+                    "text_encoder",
+                    "tokenizer",
+                    "text_encoder_2",
+                    "tokenizer_2",
+                    "unet",
+                    "vae",
+                    "scheduler")
+                : List.of("text_encoder", "tokenizer", "unet", "vae", "scheduler");
     for (String component : components) {
       if (!lists(index, component)) {
         throw new ModelFormatException(indexName + " lists no " + component + " component");
@@ -268,15 +278,18 @@ public final class ModelFiles {
     }
     return new Configs(
         index,
-        ClipTextConfig.parse(
-            source.json("text_encoder/config.json"), source.describe("text_encoder/config.json")),
+        refiner
+            ? null
+            : ClipTextConfig.parse(
+                source.json("text_encoder/config.json"),
+                source.describe("text_encoder/config.json")),
         UNetConfig.parse(source.json("unet/config.json"), source.describe("unet/config.json")),
         VaeConfig.parse(source.json("vae/config.json"), source.describe("vae/config.json")),
         new ConfigJson(
                 source.json("scheduler/scheduler_config.json"),
                 source.describe("scheduler/scheduler_config.json"))
             .root(),
-        source.tokenizer("tokenizer"),
+        refiner ? null : source.tokenizer("tokenizer"),
         sdxl
             ? ClipTextConfig.parse(
                 source.json("text_encoder_2/config.json"),
@@ -439,15 +452,39 @@ public final class ModelFiles {
     return model(checkpoint.path(), family, configs, textEncoder, null, unet, vae);
   }
 
-  /** SGM keys: CLIP ViT-L by Hugging Face names, OpenCLIP ViT-bigG by OpenCLIP names. */
+  /**
+   * SGM keys: CLIP ViT-L by Hugging Face names, OpenCLIP ViT-bigG by OpenCLIP names; the refiner
+   * has only the OpenCLIP encoder, as embedder 0.
+   */
   private static StableDiffusionModel sdxlFromCheckpoint(
       SafeTensorsFile checkpoint, Configs configs) {
-    if (!checkpoint.names().stream().anyMatch(n -> n.startsWith(ModelFamily.SDXL_CLIP_PREFIX))
-        && checkpoint.names().stream()
-            .anyMatch(n -> n.startsWith("conditioner.embedders.0.model."))) {
+    boolean refinerKeys =
+        checkpoint.names().stream().noneMatch(n -> n.startsWith(ModelFamily.SDXL_CLIP_PREFIX))
+            && checkpoint.names().stream()
+                .anyMatch(n -> n.startsWith(ModelFamily.SDXL_REFINER_OPEN_CLIP_PREFIX));
+    if (refinerKeys != configs.isRefiner()) {
       throw new ModelFormatException(
           checkpoint.path(),
-          "is an SDXL refiner (its only text encoder is OpenCLIP), which is not yet supported");
+          refinerKeys
+              ? "is an SDXL refiner (its only text encoder is OpenCLIP), but its configs describe"
+                  + " an SDXL base model; open it with the refiner's diffusers configs"
+                  + " (a folder with model_index.json listing only text_encoder_2)"
+              : "is an SDXL base checkpoint, but its configs describe an SDXL refiner");
+    }
+    CheckpointWeights unet =
+        CheckpointWeights.resolve(
+            checkpoint, ModelFamily.UNET_PREFIX, "UNet", ParameterLayout.unet(configs.unet()));
+    CheckpointWeights vae =
+        CheckpointWeights.resolve(
+            checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
+    if (refinerKeys) {
+      CheckpointWeights textEncoder2 =
+          CheckpointWeights.resolve(
+              checkpoint,
+              ModelFamily.SDXL_REFINER_OPEN_CLIP_PREFIX,
+              "text encoder",
+              ParameterLayout.clip(configs.textEncoder2(), ParameterLayout.ClipLayout.OPEN_CLIP));
+      return model(checkpoint.path(), ModelFamily.SDXL, configs, null, textEncoder2, unet, vae);
     }
     CheckpointWeights textEncoder =
         CheckpointWeights.resolve(
@@ -461,12 +498,6 @@ public final class ModelFiles {
             ModelFamily.SDXL_OPEN_CLIP_PREFIX,
             "second text encoder",
             ParameterLayout.clip(configs.textEncoder2(), ParameterLayout.ClipLayout.OPEN_CLIP));
-    CheckpointWeights unet =
-        CheckpointWeights.resolve(
-            checkpoint, ModelFamily.UNET_PREFIX, "UNet", ParameterLayout.unet(configs.unet()));
-    CheckpointWeights vae =
-        CheckpointWeights.resolve(
-            checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
     return model(
         checkpoint.path(), ModelFamily.SDXL, configs, textEncoder, textEncoder2, unet, vae);
   }

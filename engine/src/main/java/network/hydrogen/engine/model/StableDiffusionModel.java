@@ -10,6 +10,8 @@ import java.nio.file.Path;
  * model_index.json}. SDXL models also have a second text encoder and tokenizer. Open one with
  * {@link ModelFiles}.
  *
+ * @param textEncoder the (first) text encoder; null for the SDXL refiner, which has only the second
+ * @param tokenizer the (first) tokenizer folder; null for the SDXL refiner
  * @param textEncoder2 SDXL's second text encoder ({@code text_encoder_2}, with projection), or null
  * @param tokenizer2 SDXL's second tokenizer folder ({@code tokenizer_2}), or null
  */
@@ -30,6 +32,12 @@ public record StableDiffusionModel(
       throw new IllegalArgumentException(
           "a second text encoder needs a second tokenizer and vice versa");
     }
+    if ((textEncoder == null) != (tokenizer == null)) {
+      throw new IllegalArgumentException("a text encoder needs a tokenizer and vice versa");
+    }
+    if (textEncoder == null && textEncoder2 == null) {
+      throw new IllegalArgumentException("a model needs a text encoder");
+    }
   }
 
   /** An SD 1.x/2.x model: one text encoder and tokenizer. */
@@ -49,6 +57,22 @@ public record StableDiffusionModel(
   /** Whether this is an SDXL model: two text encoders, the UNet conditioned on pooled text. */
   public boolean isSdxl() {
     return textEncoder2 != null;
+  }
+
+  /**
+   * Whether this is an SDXL refiner: only the second text encoder, the UNet conditioned on an
+   * aesthetic score instead of the target size ({@code requires_aesthetics_score}).
+   */
+  public boolean isRefiner() {
+    return textEncoder == null;
+  }
+
+  /**
+   * {@code model_index.json}'s {@code requires_aesthetics_score} (SDXL refiner: true): the time ids
+   * are [original height, original width, crop top, crop left, aesthetic score].
+   */
+  public boolean requiresAestheticsScore() {
+    return modelIndex.path("requires_aesthetics_score").asBoolean(false);
   }
 
   /**

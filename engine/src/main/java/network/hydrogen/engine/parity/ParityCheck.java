@@ -100,6 +100,9 @@ public final class ParityCheck {
     if (index.has(AdapterParityCheck.BASE_MODEL)) {
       return AdapterParityCheck.run(dir, index, options, report);
     }
+    if (index.has(RefinerParityCheck.ENSEMBLE)) {
+      return RefinerParityCheck.run(dir, index, options, report);
+    }
     for (String required :
         List.of("tokens", "text_embeddings", "unet_call", "vae_decode", "txt2img")) {
       if (!index.has(required)) {

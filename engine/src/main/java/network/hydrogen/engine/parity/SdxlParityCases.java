@@ -7,14 +7,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.UNet;
+import network.hydrogen.engine.pipeline.AestheticScore;
 import network.hydrogen.engine.pipeline.SdxlConditioning;
 import network.hydrogen.engine.pipeline.SdxlOptions;
 
 /**
  * The cases of an SDXL reference that differ from SD 1.x/2.x: {@code tokens_2} (the second
  * tokenizer), {@code text_embeddings} cases (both encoders, pooled output, negative prompt
- * handling), {@code time_ids} and the {@code unet_call} with added conditioning. The shared cases
- * (tokens, VAE, whole generations) run in {@link ParityCheck}.
+ * handling), {@code time_ids} (the refiner's with aesthetic scores) and the {@code unet_call} with
+ * added conditioning. The shared cases (tokens, VAE, whole generations) run in {@link ParityCheck}.
  */
 final class SdxlParityCases {
 
@@ -65,6 +66,16 @@ final class SdxlParityCases {
         optionalText(entry, "negative_prompt_2"),
         size,
         negativeSize);
+  }
+
+  /** The refiner's aesthetic scores of an entry; null when it has none (SDXL base). */
+  static AestheticScore aesthetic(JsonNode entry) {
+    if (!entry.has("aesthetic_score")) {
+      return null;
+    }
+    return new AestheticScore(
+        entry.path("aesthetic_score").asDouble(),
+        entry.path("negative_aesthetic_score").asDouble(AestheticScore.DEFAULT.negativeScore()));
   }
 
   private static SdxlOptions.SizeConditioning size(JsonNode entry, String prefix) {
@@ -144,8 +155,15 @@ final class SdxlParityCases {
       if (output == null) {
         throw new MalformedReferenceException(name + " has no target_size");
       }
-      float[] ids = options.timeIds(output.height(), output.width());
-      float[] negative = options.negativeTimeIds(output.height(), output.width());
+      AestheticScore aesthetic = aesthetic(entry);
+      float[] ids =
+          aesthetic == null
+              ? options.timeIds(output.height(), output.width())
+              : aesthetic.timeIds(options, output.height(), output.width());
+      float[] negative =
+          aesthetic == null
+              ? options.negativeTimeIds(output.height(), output.width())
+              : aesthetic.negativeTimeIds(options, output.height(), output.width());
       report.accept(
           new CaseResult(
               format,

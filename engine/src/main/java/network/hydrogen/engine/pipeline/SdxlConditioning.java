@@ -8,7 +8,8 @@ import network.hydrogen.engine.tokenizer.ClipTokenizer;
 /**
  * SDXL's text conditioning: both text encoders' penultimate hidden states (no final layer norm)
  * concatenated on the feature axis, first encoder first, and the second encoder's projected pooled
- * output; a missing negative prompt gives zeros when the model forces them.
+ * output; a missing negative prompt gives zeros when the model forces them. The SDXL refiner has
+ * only the second encoder, whose penultimate hidden state alone is then the prompt embedding.
  */
 public final class SdxlConditioning {
 
@@ -51,12 +52,15 @@ public final class SdxlConditioning {
 
   /**
    * Encodes {@code prompt} for the first encoder and {@code prompt2} (null: the same) for the
-   * second.
+   * second (the refiner's only encoder).
    */
   public Embeddings encode(String prompt, String prompt2) {
-    TextEncoder.Output first = textEncoder.encode(new int[][] {tokenizer.encode(prompt)});
     TextEncoder.Output second =
         textEncoder2.encode(new int[][] {tokenizer2.encode(prompt2 == null ? prompt : prompt2)});
+    if (textEncoder == null) {
+      return new Embeddings(second.penultimateHiddenState(), second.pooled());
+    }
+    TextEncoder.Output first = textEncoder.encode(new int[][] {tokenizer.encode(prompt)});
     FloatTensor a = first.penultimateHiddenState();
     FloatTensor b = second.penultimateHiddenState();
     int sequence = (int) a.dim(1);
@@ -79,9 +83,11 @@ public final class SdxlConditioning {
    */
   public Embeddings encodeNegative(String negativePrompt, String negativePrompt2) {
     if (negativePrompt == null && forceZerosForEmptyPrompt) {
-      long width = textEncoder.config().hiddenSize() + textEncoder2.config().hiddenSize();
+      long width =
+          (textEncoder == null ? 0 : textEncoder.config().hiddenSize())
+              + textEncoder2.config().hiddenSize();
       long pooled = textEncoder2.config().projectionDim();
-      return new Embeddings(zeros(1, tokenizer.maxLength(), width), zeros(1, pooled));
+      return new Embeddings(zeros(1, tokenizer2.maxLength(), width), zeros(1, pooled));
     }
     String negative = negativePrompt == null ? "" : negativePrompt;
     return encode(negative, negativePrompt2);

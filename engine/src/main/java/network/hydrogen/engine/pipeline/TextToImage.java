@@ -54,7 +54,10 @@ public final class TextToImage implements AutoCloseable {
   /**
    * What the UNet is conditioned on: encoder hidden states, and for SDXL the added conditioning.
    */
-  private record Conditioning(FloatTensor context, UNet.AddedConditioning added) {}
+  record Conditioning(FloatTensor context, UNet.AddedConditioning added) {}
+
+  /** The latents after a window of denoising steps and the time the UNet took. */
+  record Denoised(float[][] latents, long unetNanos) {}
 
   /** Builds the networks of {@code model} and opens their ONNX Runtime sessions. */
   public static TextToImage load(StableDiffusionModel model, InferenceOptions options)
@@ -73,18 +76,26 @@ public final class TextToImage implements AutoCloseable {
       throw new UnsupportedTaskException(
           "textual inversion on SDXL models (dual embeddings) is not supported yet");
     }
+    if (model.isRefiner() && !adapters.loras().isEmpty()) {
+      throw new UnsupportedTaskException("LoRA on the SDXL refiner is not supported yet");
+    }
     StableDiffusionModel patched = Loras.apply(model, adapters.loras());
-    Embeddings embedded =
-        Embeddings.add(
-            ClipTokenizer.load(model.tokenizer()), patched.textEncoder(), adapters.embeddings());
-    ClipTokenizer tokenizer = embedded.tokenizer();
+    ClipTokenizer tokenizer = null;
     TextEncoder textEncoder = null;
     TextEncoder textEncoder2 = null;
     UNet unet = null;
     try {
-      textEncoder =
-          TextEncoder.create(
-              embedded.textEncoder().config(), embedded.textEncoder().weights(), options);
+      if (!model.isRefiner()) {
+        Embeddings embedded =
+            Embeddings.add(
+                ClipTokenizer.load(model.tokenizer()),
+                patched.textEncoder(),
+                adapters.embeddings());
+        tokenizer = embedded.tokenizer();
+        textEncoder =
+            TextEncoder.create(
+                embedded.textEncoder().config(), embedded.textEncoder().weights(), options);
+      }
       SdxlConditioning sdxl = null;
       if (model.isSdxl()) {
         textEncoder2 =
@@ -124,10 +135,12 @@ public final class TextToImage implements AutoCloseable {
     return model;
   }
 
+  /** The (first) tokenizer; null for the SDXL refiner, which has only {@link #sdxl()}'s. */
   public ClipTokenizer tokenizer() {
     return tokenizer;
   }
 
+  /** The (first) text encoder; null for the SDXL refiner, which has only {@link #sdxl()}'s. */
   public TextEncoder textEncoder() {
     return textEncoder;
   }
@@ -157,34 +170,95 @@ public final class TextToImage implements AutoCloseable {
    */
   public GeneratedImages generate(
       GenerationRequest request, BatchNoise noise, GenerationListener listener) {
+    long start = System.nanoTime();
+    Conditioning conditioning = condition(request, AestheticScore.DEFAULT, listener);
+    long encoded = System.nanoTime();
+    SchedulerRun[] runs = start(request);
+    float[][] latents = initialLatents(request, runs, noise);
+    Denoised denoised =
+        denoise(request, conditioning, runs, latents, 0, request.steps(), noise, listener);
+    long end = System.nanoTime();
+    return decode(
+        request,
+        denoised.latents(),
+        listener,
+        vaeNanos ->
+            new GenerationTimings(
+                encoded - start, denoised.unetNanos(), end - encoded, vaeNanos, request.steps()));
+  }
+
+  /** One scheduler run per image of the request, over its steps, with this model's config. */
+  SchedulerRun[] start(GenerationRequest request) {
     Scheduler scheduler =
         Schedulers.create(request.scheduler(), model.schedulerConfig(), request.schedulerArgs());
-    int images = request.numImages();
-    int channels = model.unet().config().inChannels();
-    int latentHeight = request.height() / vaeScale();
-    int latentWidth = request.width() / vaeScale();
-    int perImage = channels * latentHeight * latentWidth;
-
-    long start = System.nanoTime();
-    Conditioning conditioning =
-        sdxl == null
-            ? new Conditioning(conditioning(request, listener), null)
-            : sdxlConditioning(request, listener);
-    long encoded = System.nanoTime();
-    long unetNanos = 0;
-    SchedulerRun[] runs = new SchedulerRun[images];
-    float[][] latents = new float[images][];
-    for (int i = 0; i < images; i++) {
+    SchedulerRun[] runs = new SchedulerRun[request.numImages()];
+    for (int i = 0; i < runs.length; i++) {
       runs[i] = scheduler.start(request.steps());
+    }
+    return runs;
+  }
+
+  /** The values in one image's latents for the request's size. */
+  int latentValues(GenerationRequest request) {
+    return model.unet().config().inChannels()
+        * (request.height() / vaeScale())
+        * (request.width() / vaeScale());
+  }
+
+  /** Text-to-image's starting latents: each image's initial noise times the initial sigma. */
+  private float[][] initialLatents(
+      GenerationRequest request, SchedulerRun[] runs, BatchNoise noise) {
+    int perImage = latentValues(request);
+    float[][] latents = new float[runs.length][];
+    for (int i = 0; i < runs.length; i++) {
       float sigma = runs[i].schedule().initNoiseSigma();
       latents[i] = noise.initial(i, perImage);
       for (int j = 0; j < perImage; j++) {
         latents[i][j] *= sigma;
       }
     }
+    return latents;
+  }
+
+  /** The conditioning of the request's UNet batch; {@code aesthetic} applies to refiners only. */
+  Conditioning condition(
+      GenerationRequest request, AestheticScore aesthetic, GenerationListener listener) {
+    return sdxl == null
+        ? new Conditioning(conditioning(request, listener), null)
+        : sdxlConditioning(request, aesthetic, listener);
+  }
+
+  /**
+   * THE denoising loop: steps {@code begin} (inclusive) to {@code end} (exclusive) of the runs'
+   * schedule from {@code latents}, one guided UNet batch per step. Runs must not have stepped yet;
+   * a later begin starts them there ({@link SchedulerRun#beginAt}).
+   *
+   * @throws CancellationException when the running thread is interrupted; checked between steps
+   */
+  Denoised denoise(
+      GenerationRequest request,
+      Conditioning conditioning,
+      SchedulerRun[] runs,
+      float[][] latents,
+      int begin,
+      int end,
+      BatchNoise noise,
+      GenerationListener listener) {
+    int images = request.numImages();
+    int channels = model.unet().config().inChannels();
+    int latentHeight = request.height() / vaeScale();
+    int latentWidth = request.width() / vaeScale();
+    int perImage = channels * latentHeight * latentWidth;
+    long unetNanos = 0;
+    if (begin > 0) {
+      for (SchedulerRun run : runs) {
+        run.beginAt(begin);
+      }
+    }
+    latents = latents.clone();
     float[] timesteps = runs[0].schedule().timesteps();
     int passes = request.guided() ? 2 : 1;
-    for (int step = 0; step < timesteps.length; step++) {
+    for (int step = begin; step < end; step++) {
       if (Thread.currentThread().isInterrupted()) {
         throw new CancellationException("generation cancelled before step " + (step + 1));
       }
@@ -206,7 +280,7 @@ public final class TextToImage implements AutoCloseable {
               conditioning.context(),
               conditioning.added());
       unetNanos += System.nanoTime() - unetStart;
-      if (step == 0) {
+      if (step == begin) {
         listener.onTensor("unet_out.step0", unetOut);
       }
       float[] output = unetOut.values();
@@ -214,19 +288,9 @@ public final class TextToImage implements AutoCloseable {
         float[] prediction = guided(output, i, images, perImage, request);
         latents[i] = runs[i].step(prediction, step, latents[i], noise.steps(i));
       }
-      listener.onStep(step + 1, timesteps.length);
+      listener.onStep(step + 1 - begin, end - begin);
     }
-    long denoised = System.nanoTime();
-    long unetTotal = unetNanos;
-    return decode(
-        request,
-        latents,
-        latentHeight,
-        latentWidth,
-        listener,
-        vaeNanos ->
-            new GenerationTimings(
-                encoded - start, unetTotal, denoised - encoded, vaeNanos, timesteps.length));
+    return new Denoised(latents, unetNanos);
   }
 
   /** The encoder hidden states of the UNet batch: [uncond × n, cond × n], or cond × n unguided. */
@@ -250,7 +314,8 @@ public final class TextToImage implements AutoCloseable {
    * SDXL's conditioning of the UNet batch, each in the order [uncond × n, cond × n] (cond × n
    * unguided): prompt embeddings, pooled embeddings and time ids.
    */
-  private Conditioning sdxlConditioning(GenerationRequest request, GenerationListener listener) {
+  private Conditioning sdxlConditioning(
+      GenerationRequest request, AestheticScore aesthetic, GenerationListener listener) {
     SdxlOptions options = request.sdxl();
     SdxlConditioning.Embeddings cond = sdxl.encode(request.prompt(), options.prompt2());
     SdxlConditioning.Embeddings uncond =
@@ -267,9 +332,17 @@ public final class TextToImage implements AutoCloseable {
     }
     int images = request.numImages();
     int rows = (uncond == null ? 1 : 2) * images;
-    float[] timeIds = options.timeIds(request.height(), request.width());
+    boolean refiner = model.requiresAestheticsScore();
+    float[] timeIds =
+        refiner
+            ? aesthetic.timeIds(options, request.height(), request.width())
+            : options.timeIds(request.height(), request.width());
     float[] negativeTimeIds =
-        uncond == null ? null : options.negativeTimeIds(request.height(), request.width());
+        uncond == null
+            ? null
+            : refiner
+                ? aesthetic.negativeTimeIds(options, request.height(), request.width())
+                : options.negativeTimeIds(request.height(), request.width());
     FloatTensor context = cond.promptEmbeds();
     FloatTensor pooled = cond.pooled();
     FloatTensor batchContext =
@@ -328,14 +401,15 @@ public final class TextToImage implements AutoCloseable {
     return prediction;
   }
 
-  private GeneratedImages decode(
+  /** Decodes the final latents with the VAE into the request's images. */
+  GeneratedImages decode(
       GenerationRequest request,
       float[][] latents,
-      int latentHeight,
-      int latentWidth,
       GenerationListener listener,
       LongFunction<GenerationTimings> timings) {
     long start = System.nanoTime();
+    int latentHeight = request.height() / vaeScale();
+    int latentWidth = request.width() / vaeScale();
     VaeConfig vae = model.vae().config();
     float scale = (float) vae.scalingFactor();
     float shift = vae.shiftFactor() == null ? 0f : vae.shiftFactor().floatValue();
@@ -400,13 +474,15 @@ public final class TextToImage implements AutoCloseable {
   }
 
   /** The VAE's downsampling factor: 2 per level after the first. */
-  private int vaeScale() {
+  int vaeScale() {
     return 1 << (model.vae().config().blockOutChannels().size() - 1);
   }
 
   @Override
   public void close() {
-    textEncoder.close();
+    if (textEncoder != null) {
+      textEncoder.close();
+    }
     if (sdxl != null) {
       sdxl.textEncoder2().close();
     }

@@ -71,6 +71,11 @@ public final class DdimScheduler implements Scheduler {
           }
 
           @Override
+          public float[] addNoise(float[] original, float[] noise, int i) {
+            return AddNoise.byAlphaCumprod(original, noise, alphas[timesteps[i]]);
+          }
+
+          @Override
           public float[] step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
             int t = timesteps[i];
             int previous = t - stride;

@@ -240,6 +240,11 @@ public final class DpmSolverMultistepScheduler implements Scheduler {
     }
 
     @Override
+    public float[] addNoise(float[] original, float[] noise, int stepIndex) {
+      return AddNoise.byDpmSigma(original, noise, sigmas[stepIndex]);
+    }
+
+    @Override
     public float[] step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
       boolean finalLower =
           i == steps - 1 && (eulerAtFinal || (lowerOrderFinal && steps < 15) || finalSigmaZero);

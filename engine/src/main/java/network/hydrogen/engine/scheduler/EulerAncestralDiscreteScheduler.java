@@ -58,6 +58,11 @@ public final class EulerAncestralDiscreteScheduler implements Scheduler {
           }
 
           @Override
+          public float[] addNoise(float[] original, float[] noise, int i) {
+            return AddNoise.bySigma(original, noise, sigmas[i]);
+          }
+
+          @Override
           public float[] step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
             float from = sigmas[i];
             float to = sigmas[i + 1];

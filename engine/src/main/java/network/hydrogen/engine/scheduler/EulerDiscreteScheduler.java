@@ -75,6 +75,11 @@ public final class EulerDiscreteScheduler implements Scheduler {
           }
 
           @Override
+          public float[] addNoise(float[] original, float[] noise, int i) {
+            return AddNoise.bySigma(original, noise, sigmas[i]);
+          }
+
+          @Override
           public float[] step(float[] modelOutput, int i, float[] sample, NoiseSource noise) {
             float sigma = sigmas[i];
             float dt = sigmas[i + 1] - sigma;

@@ -14,11 +14,14 @@ public final class SchedulerRun {
     float[] scaleModelInput(float[] sample, int stepIndex);
 
     float[] step(float[] modelOutput, int stepIndex, float[] sample, NoiseSource noise);
+
+    float[] addNoise(float[] original, float[] noise, int stepIndex);
   }
 
   private final Schedule schedule;
   private final Stepper stepper;
   private int nextStep;
+  private int begun;
 
   SchedulerRun(Schedule schedule, Stepper stepper) {
     this.schedule = schedule;
@@ -27,6 +30,32 @@ public final class SchedulerRun {
 
   public Schedule schedule() {
     return schedule;
+  }
+
+  /**
+   * Makes step {@code index} the first this run takes, as diffusers' {@code set_begin_index} does
+   * when img2img or a refiner starts part-way into the schedule; call it before any step.
+   */
+  public void beginAt(int index) {
+    checkIndex(index);
+    if (nextStep != begun) {
+      throw new IllegalStateException("beginAt after step " + (nextStep - 1) + " was taken");
+    }
+    nextStep = index;
+    begun = index;
+  }
+
+  /**
+   * {@code original} noised with {@code noise} to the noise level of step {@code stepIndex} (the
+   * scheduler's {@code add_noise}): the starting latents of img2img.
+   */
+  public float[] addNoise(float[] original, float[] noise, int stepIndex) {
+    checkIndex(stepIndex);
+    if (original.length != noise.length) {
+      throw new IllegalArgumentException(
+          "noise has " + noise.length + " values but the sample has " + original.length);
+    }
+    return stepper.addNoise(original, noise, stepIndex);
   }
 
   /** The UNet input for step {@code stepIndex}: the sample scaled as the method needs. */

@@ -159,10 +159,10 @@ class StandardConfigsTest {
             "conditioner.embedders.0.model.positional_embedding");
     assertThatThrownBy(() -> ModelFiles.open(refiner))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessage(
+        .hasMessageContaining(
             refiner
-                + " is an SDXL refiner (its only text encoder is OpenCLIP), which is not yet"
-                + " supported");
+                + " is an SDXL refiner (its only text encoder is OpenCLIP), but its configs"
+                + " describe an SDXL base model");
 
     Path unetOnly = checkpointWithKeys("model.diffusion_model.input_blocks.0.0.weight");
     assertThatThrownBy(() -> ModelFiles.open(unetOnly))

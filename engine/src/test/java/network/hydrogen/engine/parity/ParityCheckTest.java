@@ -29,6 +29,7 @@ class ParityCheckTest {
   static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
+  static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
@@ -82,6 +83,30 @@ class ParityCheckTest {
             "txt2img.DPMSolverMultistep.timesteps",
             "txt2img.DDIM.time_ids",
             "txt2img.DDIM.image");
+  }
+
+  @Test
+  void everySdxlRefinerCasePassesInBothFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_REFINER);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "tokens_2.0",
+            "text_embeddings.neg_none.negative_prompt_embeds",
+            "time_ids.custom.negative_add_time_ids",
+            "unet_call",
+            "vae_encode.mean",
+            "vae_encode.std",
+            "ensemble.base_time_ids",
+            "ensemble.refiner_time_ids",
+            "ensemble.handover_latents",
+            "ensemble.latents",
+            "ensemble.image",
+            "img2img.time_ids",
+            "img2img.image_latents",
+            "img2img.noised_latents",
+            "img2img.latents",
+            "img2img.image");
   }
 
   @Test
@@ -143,7 +168,7 @@ class ParityCheckTest {
   @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
     assertThat(ParityCheck.referenceFolders(SD15.getParent()))
-        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI);
+        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
