@@ -10,9 +10,11 @@ import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.Adapters;
+import network.hydrogen.engine.pipeline.BatchNoise;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
 import network.hydrogen.engine.pipeline.GenerationRequest;
+import network.hydrogen.engine.pipeline.Refiner;
 import network.hydrogen.engine.pipeline.TensorDump;
 import network.hydrogen.engine.pipeline.TextToImage;
 import network.hydrogen.engine.pipeline.UnsupportedTaskException;
@@ -74,11 +76,24 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationRequest request;
     StableDiffusionModel model;
     Adapters adapters;
+    Refiner.Handover handover = null;
+    StableDiffusionModel refinerModel = null;
     try {
       request = GenerationRequest.fromTask(args);
       ModelLibrary library = new ModelLibrary(models);
       model = library.open(args.baseModel().name(), args.baseModel().variant());
       adapters = Adapters.fromTask(args, library);
+      if (args.refiner().isPresent()) {
+        TaskArgs.Refiner refiner = args.refiner().get();
+        handover = Refiner.Handover.fromTask(refiner);
+        refinerModel = library.open(refiner.model(), refiner.variant());
+        if (!refinerModel.isRefiner()) {
+          throw new UnsupportedTaskException(
+              "refiner.model "
+                  + refiner.model()
+                  + " is no SDXL refiner (it has two text encoders)");
+        }
+      }
     } catch (UnsupportedTaskException | ModelNotFoundException e) {
       throw new BadInputException(e.getMessage());
     }
@@ -95,7 +110,20 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
     GeneratedImages images;
     try (TextToImage pipeline = TextToImage.load(model, inference.options(), adapters)) {
-      images = pipeline.generate(request, listener);
+      if (handover == null) {
+        images = pipeline.generate(request, listener);
+      } else {
+        try (TextToImage refiner = TextToImage.load(refinerModel, inference.options())) {
+          images =
+              Refiner.ensemble(
+                  pipeline,
+                  refiner,
+                  request,
+                  handover,
+                  BatchNoise.seeded(request.seed(), request.numImages()),
+                  listener);
+        }
+      }
     }
     String prefix = valid.hash().substring(2, 12);
     for (int i = 0; i < images.count(); i++) {

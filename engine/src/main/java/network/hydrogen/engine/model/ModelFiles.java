@@ -471,33 +471,29 @@ public final class ModelFiles {
                   + " (a folder with model_index.json listing only text_encoder_2)"
               : "is an SDXL base checkpoint, but its configs describe an SDXL refiner");
     }
+    CheckpointWeights textEncoder =
+        refinerKeys
+            ? null
+            : CheckpointWeights.resolve(
+                checkpoint,
+                ModelFamily.SDXL_CLIP_PREFIX,
+                "text encoder",
+                ParameterLayout.clip(
+                    configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
+    CheckpointWeights textEncoder2 =
+        CheckpointWeights.resolve(
+            checkpoint,
+            refinerKeys
+                ? ModelFamily.SDXL_REFINER_OPEN_CLIP_PREFIX
+                : ModelFamily.SDXL_OPEN_CLIP_PREFIX,
+            refinerKeys ? "text encoder" : "second text encoder",
+            ParameterLayout.clip(configs.textEncoder2(), ParameterLayout.ClipLayout.OPEN_CLIP));
     CheckpointWeights unet =
         CheckpointWeights.resolve(
             checkpoint, ModelFamily.UNET_PREFIX, "UNet", ParameterLayout.unet(configs.unet()));
     CheckpointWeights vae =
         CheckpointWeights.resolve(
             checkpoint, ModelFamily.VAE_PREFIX, "VAE", ParameterLayout.vae(configs.vae()));
-    if (refinerKeys) {
-      CheckpointWeights textEncoder2 =
-          CheckpointWeights.resolve(
-              checkpoint,
-              ModelFamily.SDXL_REFINER_OPEN_CLIP_PREFIX,
-              "text encoder",
-              ParameterLayout.clip(configs.textEncoder2(), ParameterLayout.ClipLayout.OPEN_CLIP));
-      return model(checkpoint.path(), ModelFamily.SDXL, configs, null, textEncoder2, unet, vae);
-    }
-    CheckpointWeights textEncoder =
-        CheckpointWeights.resolve(
-            checkpoint,
-            ModelFamily.SDXL_CLIP_PREFIX,
-            "text encoder",
-            ParameterLayout.clip(configs.textEncoder(), ParameterLayout.ClipLayout.HUGGING_FACE));
-    CheckpointWeights textEncoder2 =
-        CheckpointWeights.resolve(
-            checkpoint,
-            ModelFamily.SDXL_OPEN_CLIP_PREFIX,
-            "second text encoder",
-            ParameterLayout.clip(configs.textEncoder2(), ParameterLayout.ClipLayout.OPEN_CLIP));
     return model(
         checkpoint.path(), ModelFamily.SDXL, configs, textEncoder, textEncoder2, unet, vae);
   }

@@ -312,7 +312,7 @@ final class RefinerParityCheck {
     @Override
     public void onTensor(String tensor, FloatTensor value) {
       switch (tensor) {
-        case "time_ids" -> timeIds.add(value);
+        case "time_ids", "refiner.time_ids" -> timeIds.add(value);
         case "handover_latents" -> handover = value;
         case "image_latents" -> imageLatents = value;
         case "noised_latents" -> noisedLatents = value;

@@ -84,7 +84,8 @@ public record GenerationRequest(
 
   /**
    * The request a task asks for. Its {@code lora} and {@code textual_inversion} are load-time
-   * {@link Adapters} ({@link Adapters#fromTask}), not part of the request.
+   * {@link Adapters} ({@link Adapters#fromTask}), its {@code refiner} a {@link Refiner.Handover}
+   * ({@link Refiner.Handover#fromTask}), not part of the request.
    *
    * @throws UnsupportedTaskException when the task uses a feature this engine does not run yet,
    *     naming the field
@@ -92,7 +93,6 @@ public record GenerationRequest(
   public static GenerationRequest fromTask(TaskArgs task) {
     List<String> unsupported = new ArrayList<>();
     task.controlnet().ifPresent(controlnet -> unsupported.add("controlnet"));
-    task.refiner().ifPresent(refiner -> unsupported.add("refiner"));
     if (!task.vae().isEmpty()) {
       unsupported.add("vae");
     }

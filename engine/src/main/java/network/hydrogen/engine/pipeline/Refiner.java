@@ -4,6 +4,7 @@ import java.util.function.DoublePredicate;
 import java.util.stream.IntStream;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.scheduler.SchedulerRun;
+import network.hydrogen.task.TaskArgs;
 
 /**
  * SDXL's ensemble of experts: the base model denoises the high-noise part of the schedule, down to
@@ -36,6 +37,23 @@ public final class Refiner {
       }
       aesthetic = aesthetic == null ? AestheticScore.DEFAULT : aesthetic;
     }
+
+    /**
+     * The handover a task's {@code refiner} asks for: {@code denoising_cutoff} percent of the
+     * denoising by the base, the refiner's {@code steps}, default aesthetic scores.
+     *
+     * @throws UnsupportedTaskException when the cutoff leaves the refiner nothing (100 percent)
+     */
+    public static Handover fromTask(TaskArgs.Refiner refiner) {
+      int cutoff = refiner.denoisingCutoff();
+      if (cutoff <= 0 || cutoff >= 100) {
+        throw new UnsupportedTaskException(
+            "refiner.denoising_cutoff must leave both models some denoising (1 to 99 percent),"
+                + " was "
+                + cutoff);
+      }
+      return new Handover(cutoff / 100.0, refiner.steps(), AestheticScore.DEFAULT);
+    }
   }
 
   /**
@@ -49,7 +67,9 @@ public final class Refiner {
   /**
    * Generates with {@code base} down to the cutoff and {@code refiner} from there, both guided by
    * the request's prompts; {@code noise} gives the base's initial noise and in-step draws (the
-   * refiner's in-step draws come after them).
+   * refiner's in-step draws come after them). The listener sees the steps of both counted as one
+   * run, the base's tensors, {@code handover_latents}, the refiner's tensors named {@code
+   * refiner.*}, then the final latents and images.
    *
    * @throws IllegalArgumentException when the split leaves either model no step
    */
@@ -65,8 +85,34 @@ public final class Refiner {
           refiner.model().source() + " is no SDXL refiner (it has a first text encoder)");
     }
     long start = System.nanoTime();
+    int[] total = {0};
+    int[] done = {0};
+    GenerationListener baseListener =
+        new GenerationListener() {
+          @Override
+          public void onStep(int completed, int steps) {
+            listener.onStep(completed, total[0]);
+          }
+
+          @Override
+          public void onTensor(String name, FloatTensor tensor) {
+            listener.onTensor(name, tensor);
+          }
+        };
+    GenerationListener refinerListener =
+        new GenerationListener() {
+          @Override
+          public void onStep(int completed, int steps) {
+            listener.onStep(done[0] + completed, total[0]);
+          }
+
+          @Override
+          public void onTensor(String name, FloatTensor tensor) {
+            listener.onTensor("refiner." + name, tensor);
+          }
+        };
     TextToImage.Conditioning baseConditioning =
-        base.condition(request, AestheticScore.DEFAULT, listener);
+        base.condition(request, AestheticScore.DEFAULT, baseListener);
     long encoded = System.nanoTime();
     SchedulerRun[] baseRuns = base.start(request);
     int cutoff = cutoffTimestep(handover.split(), trainSteps(base));
@@ -89,15 +135,7 @@ public final class Refiner {
         initial[i][j] *= sigma;
       }
     }
-    TextToImage.Denoised first =
-        base.denoise(request, baseConditioning, baseRuns, initial, 0, baseSteps, noise, listener);
-    listener.onTensor("handover_latents", batch(first.latents(), request, base));
-
     GenerationRequest refinerRequest = withSteps(request, handover.refinerSteps());
-    long refinerStart = System.nanoTime();
-    TextToImage.Conditioning refinerConditioning =
-        refiner.condition(refinerRequest, handover.aesthetic(), listener);
-    long refinerEncoded = System.nanoTime();
     SchedulerRun[] refinerRuns = refiner.start(refinerRequest);
     float[] refinerTimesteps = refinerRuns[0].schedule().timesteps();
     int refinerSteps = (int) count(refinerTimesteps, t -> t < cutoff);
@@ -105,6 +143,17 @@ public final class Refiner {
       throw new IllegalArgumentException(
           "a split of " + handover.split() + " leaves the refiner no step (cutoff " + cutoff + ")");
     }
+    total[0] = baseSteps + refinerSteps;
+    done[0] = baseSteps;
+    TextToImage.Denoised first =
+        base.denoise(
+            request, baseConditioning, baseRuns, initial, 0, baseSteps, noise, baseListener);
+    listener.onTensor("handover_latents", batch(first.latents(), request, base));
+
+    long refinerStart = System.nanoTime();
+    TextToImage.Conditioning refinerConditioning =
+        refiner.condition(refinerRequest, handover.aesthetic(), refinerListener);
+    long refinerEncoded = System.nanoTime();
     int begin = refinerTimesteps.length - refinerSteps;
     TextToImage.Denoised second =
         refiner.denoise(
@@ -115,7 +164,7 @@ public final class Refiner {
             begin,
             refinerTimesteps.length,
             noise,
-            listener);
+            refinerListener);
     long end = System.nanoTime();
     long textNanos = (encoded - start) + (refinerEncoded - refinerStart);
     return refiner.decode(
