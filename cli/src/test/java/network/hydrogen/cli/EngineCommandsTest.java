@@ -124,6 +124,61 @@ class EngineCommandsTest {
   }
 
   @Test
+  void generateRunsTheTaskRefinerAfterTheBaseModel() throws IOException {
+    Path engineReferences = REFERENCE.getParent();
+    Path models = dir.resolve("models");
+    Files.createDirectories(models.resolve("tiny"));
+    Files.createSymbolicLink(
+        models.resolve("tiny/sdxl"), engineReferences.resolve("sdxl/model").toAbsolutePath());
+    Files.createSymbolicLink(
+        models.resolve("tiny/refiner"),
+        engineReferences.resolve("sdxl-refiner/model").toAbsolutePath());
+    Path task =
+        Files.writeString(
+            dir.resolve("refiner-task.json"),
+            """
+            {"base_model": "tiny/sdxl", "prompt": "a red fox in the snow",
+             "refiner": {"model": "tiny/refiner", "denoising_cutoff": 80, "steps": 10},
+             "task_config": {"num_images": 1, "steps": 10, "seed": 9, "cfg": 5,
+                             "image_width": 128, "image_height": 64}}
+            """);
+    Path dump = dir.resolve("dump");
+
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task.toString(),
+            "--models",
+            models.toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--dump",
+            dump.toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out().strip().lines()).hasSize(1);
+    // 10 leading steps, cutoff 80%: 8 base steps then 2 refiner steps, counted as one run
+    assertThat(run.err()).contains("step 8/10").contains("step 10/10");
+    JsonNode index = new ObjectMapper().readTree(dump.resolve("index.json").toFile());
+    assertThat(index.at("/time_ids/shape").toString()).isEqualTo("[2,6]");
+    assertThat(index.at("/refiner.time_ids/shape").toString()).isEqualTo("[2,5]");
+    assertThat(index.has("handover_latents")).isTrue();
+  }
+
+  @Test
+  void generateRefusesARefinerThatIsABaseModel() throws IOException {
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task(", \"refiner\": {\"model\": \"runwayml/stable-diffusion-v1-5\"}").toString(),
+            "--models",
+            models().toString());
+
+    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(run.err()).contains("is no SDXL refiner");
+  }
+
+  @Test
   void generateAppliesTheTaskLoraAtItsWeight() throws IOException {
     Path models = models();
     Files.createDirectories(models.resolve("loras"));
