@@ -3,8 +3,8 @@
  * diffusers parameter names whatever the file layout.
  *
  * <p>{@link network.hydrogen.engine.model.ModelFiles} opens a diffusers folder or a single-file
- * {@code .safetensors} checkpoint (SD 1.x, SD 2.x; SDXL is recognised and refused for now) into a
- * {@link network.hydrogen.engine.model.StableDiffusionModel}: typed configs ({@link
+ * {@code .safetensors} checkpoint (SD 1.x, SD 2.x, SDXL base and refiner) into a {@link
+ * network.hydrogen.engine.model.StableDiffusionModel}: typed configs ({@link
  * network.hydrogen.engine.model.UNetConfig}, {@link network.hydrogen.engine.model.ClipTextConfig},
  * {@link network.hydrogen.engine.model.VaeConfig}), a {@link
  * network.hydrogen.engine.model.WeightSource} per network, the scheduler config and the tokenizer

@@ -32,7 +32,8 @@ import network.hydrogen.engine.tokenizer.ClipTokenizer;
  * {@code DIR/golden/index.json}, then does the same with the weights of {@code
  * DIR/model.safetensors} (configs from {@code DIR/model}). The index is read generically, so a
  * reference folder for another model shape laid out the same way runs unchanged; an SDXL model's
- * prompt encoding and UNet call cases run in {@link SdxlParityCases}.
+ * prompt encoding and UNet call cases run in {@link SdxlParityCases}; an SDXL refiner reference (an
+ * {@code ensemble} section) runs in {@link RefinerParityCheck}.
  *
  * <p>Tolerances, from the reference README: token ids exact; one network call {@code 1e-4 × max(1,
  * max|ref|)}; whole runs: final latents {@code 5e-4 × max(1, max|ref|)}, image {@code 1e-3}.

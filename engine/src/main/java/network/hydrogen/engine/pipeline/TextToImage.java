@@ -379,6 +379,10 @@ public final class TextToImage implements AutoCloseable {
    * conditioning (SDXL models are conditioned through {@link #sdxl()}).
    */
   public float[] encode(String text) {
+    if (tokenizer == null) {
+      throw new IllegalStateException(
+          "the SDXL refiner has no first text encoder; encode through sdxl()");
+    }
     int[] ids = tokenizer.encode(text);
     return textEncoder.encode(new int[][] {ids}).lastHiddenState().values();
   }
