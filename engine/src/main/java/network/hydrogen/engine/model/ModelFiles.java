@@ -33,7 +33,8 @@ public final class ModelFiles {
   /**
    * Opens a diffusers folder (a directory with {@code model_index.json}) or a single-file
    * checkpoint, whose family (SD 1.x, 2.x or XL) is recognised from its key names and whose configs
-   * and tokenizers are the family's standard ones (SD 1.5; SD 2.1 768 v-prediction; SDXL base 1.0).
+   * and tokenizers are the family's standard ones (SD 1.5; SD 2.1 768 v-prediction; SDXL base 1.0,
+   * or SDXL refiner 1.0 for a file whose only text encoder is OpenCLIP).
    *
    * @throws ModelFormatException naming the file (and tensor) that is missing, malformed or does
    *     not match its config
@@ -44,7 +45,12 @@ public final class ModelFiles {
     }
     SafeTensorsFile checkpoint = openCheckpoint(path);
     ModelFamily family = ModelFamily.detect(checkpoint);
-    return fromCheckpoint(checkpoint, family, new StandardConfigs(family));
+    return fromCheckpoint(
+        checkpoint,
+        family,
+        family == ModelFamily.SDXL && isRefiner(checkpoint)
+            ? StandardConfigs.SDXL_REFINER
+            : new StandardConfigs(family));
   }
 
   /**
@@ -168,20 +174,30 @@ public final class ModelFiles {
     }
   }
 
-  private record StandardConfigs(ModelFamily family) implements ConfigSource {
+  /**
+   * The embedded configs of a family, or of the SDXL refiner 1.0 ({@code folder} the resource
+   * folder, {@code name} how messages call them).
+   */
+  private record StandardConfigs(String folder, String name) implements ConfigSource {
+    static final StandardConfigs SDXL_REFINER = new StandardConfigs("sdxl-refiner", "SDXL refiner");
+
+    StandardConfigs(ModelFamily family) {
+      this(family.standardConfigs(), family.toString());
+    }
+
     @Override
     public JsonNode json(String relative) {
-      return ConfigJson.resource(STANDARD + family.standardConfigs() + "/" + relative);
+      return ConfigJson.resource(STANDARD + folder + "/" + relative);
     }
 
     @Override
     public String describe(String relative) {
-      return "the standard " + family + " " + relative;
+      return "the standard " + name + " " + relative;
     }
 
     @Override
-    public Path tokenizer(String name) throws IOException {
-      return StandardTokenizers.directory(family.standardConfigs() + "/" + name);
+    public Path tokenizer(String tokenizer) throws IOException {
+      return StandardTokenizers.directory(folder + "/" + tokenizer);
     }
   }
 
@@ -452,22 +468,26 @@ public final class ModelFiles {
     return model(checkpoint.path(), family, configs, textEncoder, null, unet, vae);
   }
 
+  /** An SGM checkpoint whose only text encoder is OpenCLIP, as embedder 0: the SDXL refiner. */
+  private static boolean isRefiner(SafeTensorsFile checkpoint) {
+    return checkpoint.names().stream().noneMatch(n -> n.startsWith(ModelFamily.SDXL_CLIP_PREFIX))
+        && checkpoint.names().stream()
+            .anyMatch(n -> n.startsWith(ModelFamily.SDXL_REFINER_OPEN_CLIP_PREFIX));
+  }
+
   /**
    * SGM keys: CLIP ViT-L by Hugging Face names, OpenCLIP ViT-bigG by OpenCLIP names; the refiner
    * has only the OpenCLIP encoder, as embedder 0.
    */
   private static StableDiffusionModel sdxlFromCheckpoint(
       SafeTensorsFile checkpoint, Configs configs) {
-    boolean refinerKeys =
-        checkpoint.names().stream().noneMatch(n -> n.startsWith(ModelFamily.SDXL_CLIP_PREFIX))
-            && checkpoint.names().stream()
-                .anyMatch(n -> n.startsWith(ModelFamily.SDXL_REFINER_OPEN_CLIP_PREFIX));
+    boolean refinerKeys = isRefiner(checkpoint);
     if (refinerKeys != configs.isRefiner()) {
       throw new ModelFormatException(
           checkpoint.path(),
           refinerKeys
               ? "is an SDXL refiner (its only text encoder is OpenCLIP), but its configs describe"
-                  + " an SDXL base model; open it with the refiner's diffusers configs"
+                  + " an SDXL base model; open it alone or with the refiner's diffusers configs"
                   + " (a folder with model_index.json listing only text_encoder_2)"
               : "is an SDXL base checkpoint, but its configs describe an SDXL refiner");
     }

@@ -64,6 +64,15 @@ class RefinerModelFilesTest {
   }
 
   @Test
+  void singleFileAloneIsCheckedAgainstTheStandardRefinerConfigs() {
+    assertThatThrownBy(() -> ModelFiles.open(SINGLE_FILE))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(SINGLE_FILE.toString())
+        .hasMessageContaining("conditioner.embedders.0.model.")
+        .hasMessageContaining("but the config requires [49408, 1280]");
+  }
+
+  @Test
   void refinerAndBaseFilesAreRefusedWithTheOtherModelsConfigs() {
     assertThatThrownBy(() -> ModelFiles.open(SINGLE_FILE, SdxlModelFilesTest.FOLDER))
         .isInstanceOf(ModelFormatException.class)

@@ -118,6 +118,26 @@ class StandardConfigsTest {
         .isEqualTo(bigG.projectionDim() + 6 * config.additionTimeEmbedDim());
   }
 
+  @Test
+  void sdxlRefinerConfigsMatchTheBaseEncoderAndFiveTimeIds() {
+    UNetConfig config = unet("sdxl-refiner");
+    ClipTextConfig bigG =
+        ClipTextConfig.parse(
+            ConfigJson.resource("standard/sdxl-refiner/text_encoder_2/config.json"),
+            "sdxl refiner text encoder 2");
+    assertThat(config.blockOutChannels()).containsExactly(384, 768, 1536, 1536);
+    assertThat(config.transformerLayersPerBlock()).containsExactly(4, 4, 4, 4);
+    // the context is the one encoder's width, the added embedding pooled + 5 time ids x 256
+    assertThat(config.crossAttentionDim()).isEqualTo(bigG.hiddenSize());
+    assertThat(config.projectionClassEmbeddingsInputDim())
+        .isEqualTo(bigG.projectionDim() + 5 * config.additionTimeEmbedDim());
+    Map<String, long[]> shapes = ParameterLayout.unetShapes(config);
+    assertThat(shapes.get("down_blocks.1.attentions.1.transformer_blocks.3.attn2.to_k.weight"))
+        .containsExactly(768, 1280);
+    assertThat(shapes).containsKey("down_blocks.3.resnets.1.conv2.weight");
+    assertThat(shapes.keySet()).noneMatch(name -> name.startsWith("down_blocks.3.attentions."));
+  }
+
   private Path checkpointWithKeys(String... keys) throws IOException {
     SafeTensorsWriter writer = new SafeTensorsWriter();
     for (String key : keys) {
@@ -159,10 +179,8 @@ class StandardConfigsTest {
             "conditioner.embedders.0.model.positional_embedding");
     assertThatThrownBy(() -> ModelFiles.open(refiner))
         .isInstanceOf(ModelFormatException.class)
-        .hasMessageContaining(
-            refiner
-                + " is an SDXL refiner (its only text encoder is OpenCLIP), but its configs"
-                + " describe an SDXL base model");
+        .hasMessageContaining(refiner.toString())
+        .hasMessageContaining("for the text encoder parameter");
 
     Path unetOnly = checkpointWithKeys("model.diffusion_model.input_blocks.0.0.weight");
     assertThatThrownBy(() -> ModelFiles.open(unetOnly))
