@@ -84,14 +84,31 @@ public final class Refiner {
       throw new IllegalArgumentException(
           refiner.model().source() + " is no SDXL refiner (it has a first text encoder)");
     }
-    long start = System.nanoTime();
-    int[] total = {0};
-    int[] done = {0};
+    SchedulerRun[] baseRuns = base.start(request);
+    int cutoff = cutoffTimestep(handover.split(), trainSteps(base));
+    int baseSteps = (int) count(baseRuns[0].schedule().timesteps(), t -> t >= cutoff);
+    if (baseSteps == 0) {
+      throw new IllegalArgumentException(
+          "a split of "
+              + handover.split()
+              + " leaves the base model no step (cutoff "
+              + cutoff
+              + ")");
+    }
+    GenerationRequest refinerRequest = withSteps(request, handover.refinerSteps());
+    SchedulerRun[] refinerRuns = refiner.start(refinerRequest);
+    float[] refinerTimesteps = refinerRuns[0].schedule().timesteps();
+    int refinerSteps = (int) count(refinerTimesteps, t -> t < cutoff);
+    if (refinerSteps == 0) {
+      throw new IllegalArgumentException(
+          "a split of " + handover.split() + " leaves the refiner no step (cutoff " + cutoff + ")");
+    }
+    int total = baseSteps + refinerSteps;
     GenerationListener baseListener =
         new GenerationListener() {
           @Override
           public void onStep(int completed, int steps) {
-            listener.onStep(completed, total[0]);
+            listener.onStep(completed, total);
           }
 
           @Override
@@ -103,7 +120,7 @@ public final class Refiner {
         new GenerationListener() {
           @Override
           public void onStep(int completed, int steps) {
-            listener.onStep(done[0] + completed, total[0]);
+            listener.onStep(baseSteps + completed, total);
           }
 
           @Override
@@ -111,40 +128,11 @@ public final class Refiner {
             listener.onTensor("refiner." + name, tensor);
           }
         };
+    long start = System.nanoTime();
     TextToImage.Conditioning baseConditioning =
         base.condition(request, AestheticScore.DEFAULT, baseListener);
     long encoded = System.nanoTime();
-    SchedulerRun[] baseRuns = base.start(request);
-    int cutoff = cutoffTimestep(handover.split(), trainSteps(base));
-    float[] baseTimesteps = baseRuns[0].schedule().timesteps();
-    int baseSteps = (int) count(baseTimesteps, t -> t >= cutoff);
-    if (baseSteps == 0) {
-      throw new IllegalArgumentException(
-          "a split of "
-              + handover.split()
-              + " leaves the base model no step (cutoff "
-              + cutoff
-              + ")");
-    }
-    float[][] initial = new float[baseRuns.length][];
-    int perImage = base.latentValues(request);
-    for (int i = 0; i < initial.length; i++) {
-      float sigma = baseRuns[i].schedule().initNoiseSigma();
-      initial[i] = noise.initial(i, perImage);
-      for (int j = 0; j < perImage; j++) {
-        initial[i][j] *= sigma;
-      }
-    }
-    GenerationRequest refinerRequest = withSteps(request, handover.refinerSteps());
-    SchedulerRun[] refinerRuns = refiner.start(refinerRequest);
-    float[] refinerTimesteps = refinerRuns[0].schedule().timesteps();
-    int refinerSteps = (int) count(refinerTimesteps, t -> t < cutoff);
-    if (refinerSteps == 0) {
-      throw new IllegalArgumentException(
-          "a split of " + handover.split() + " leaves the refiner no step (cutoff " + cutoff + ")");
-    }
-    total[0] = baseSteps + refinerSteps;
-    done[0] = baseSteps;
+    float[][] initial = base.initialLatents(request, baseRuns, noise);
     TextToImage.Denoised first =
         base.denoise(
             request, baseConditioning, baseRuns, initial, 0, baseSteps, noise, baseListener);
@@ -177,7 +165,7 @@ public final class Refiner {
                 first.unetNanos() + second.unetNanos(),
                 end - start - textNanos,
                 vaeNanos,
-                baseSteps + refinerSteps));
+                total));
   }
 
   private static int trainSteps(TextToImage pipeline) {
@@ -188,7 +176,7 @@ public final class Refiner {
     return IntStream.range(0, timesteps.length).filter(i -> keep.test(timesteps[i])).count();
   }
 
-  static GenerationRequest withSteps(GenerationRequest request, int steps) {
+  private static GenerationRequest withSteps(GenerationRequest request, int steps) {
     return new GenerationRequest(
         request.prompt(),
         request.negativePrompt(),
@@ -204,20 +192,17 @@ public final class Refiner {
   }
 
   /** The images' latents as one [batch, channels, h, w] tensor. */
-  static FloatTensor batch(float[][] latents, GenerationRequest request, TextToImage pipeline) {
+  private static FloatTensor batch(
+      float[][] latents, GenerationRequest request, TextToImage pipeline) {
     int perImage = latents[0].length;
     float[] all = new float[latents.length * perImage];
     for (int i = 0; i < latents.length; i++) {
       System.arraycopy(latents[i], 0, all, i * perImage, perImage);
     }
     int scale = pipeline.vaeScale();
+    long channels = pipeline.model().unet().config().inChannels();
     return new FloatTensor(
-        new long[] {
-          latents.length,
-          perImage / (request.height() / scale * (request.width() / scale)),
-          request.height() / scale,
-          request.width() / scale
-        },
+        new long[] {latents.length, channels, request.height() / scale, request.width() / scale},
         all);
   }
 }

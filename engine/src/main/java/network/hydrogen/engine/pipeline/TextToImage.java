@@ -199,15 +199,14 @@ public final class TextToImage implements AutoCloseable {
   }
 
   /** The values in one image's latents for the request's size. */
-  int latentValues(GenerationRequest request) {
+  private int latentValues(GenerationRequest request) {
     return model.unet().config().inChannels()
         * (request.height() / vaeScale())
         * (request.width() / vaeScale());
   }
 
   /** Text-to-image's starting latents: each image's initial noise times the initial sigma. */
-  private float[][] initialLatents(
-      GenerationRequest request, SchedulerRun[] runs, BatchNoise noise) {
+  float[][] initialLatents(GenerationRequest request, SchedulerRun[] runs, BatchNoise noise) {
     int perImage = latentValues(request);
     float[][] latents = new float[runs.length][];
     for (int i = 0; i < runs.length; i++) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
  * encoder, pad token {@code !}, per-block head counts, linear projections, upcast attention,
  * v-prediction, non-square sizes, batches of two, an fp16 OpenCLIP single file) and sdxl (a tiny
  * SDXL base: two text encoders, pooled and size conditioning, forced-zero negative embeddings, an
- * SGM single file with a transposed OpenCLIP text projection).
+ * SGM single file with a transposed OpenCLIP text projection) and sdxl-refiner (the refiner's
+ * encoder and aesthetic time ids, the VAE encoder, the ensemble of experts with sdxl, img2img).
  */
 class ParityCheckTest {
 
