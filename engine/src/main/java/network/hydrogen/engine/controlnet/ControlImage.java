@@ -104,6 +104,20 @@ public record ControlImage(int width, int height, byte[] rgb) {
   }
 
   /**
+   * This image at {@code width x height}, resized as diffusers resizes a control image of another
+   * size than the task's (Pillow's Lanczos); this image itself when the size is the same.
+   */
+  public ControlImage resize(int width, int height) {
+    if (width == this.width && height == this.height) {
+      return this;
+    }
+    if (width <= 0 || height <= 0) {
+      throw new IllegalArgumentException("cannot resize to " + width + "x" + height);
+    }
+    return LanczosResize.resize(this, width, height);
+  }
+
+  /**
    * The image as the ControlNet takes it, as diffusers' {@code prepare_image} makes it: values /
    * 255 in [0, 1], NCHW, repeated {@code batch} times; channels reversed when {@code bgr}.
    */

@@ -8,6 +8,8 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class CannyDetectorTest {
 
@@ -26,6 +28,48 @@ class CannyDetectorTest {
     for (int i = 0; i < hwc.length; i++) {
       assertThat((float) (edges.rgb()[i] & 0xff)).isEqualTo(hwc[i]);
     }
+  }
+
+  /** cv2.Canny via controlnet_aux's padding, from tools/controlnet/make_canny_reference.py. */
+  @ParameterizedTest
+  @CsvSource({
+    "golden, input, 50, 150",
+    "golden, input, 200, 100",
+    "golden, input, 10, 30",
+    "data, input_lanczos_96x80, 100, 200",
+    "data, input_lanczos_40x24, 60, 120"
+  })
+  void edgesMatchOpenCvOnOtherThresholdsAndPaddedSizes(
+      String folder, String image, int low, int high) throws IOException {
+    Path dir = folder.equals("golden") ? GOLDEN : ControlImageTest.DATA;
+    ControlImage input = ControlImage.decode(Files.readAllBytes(dir.resolve(image + ".png")));
+    ControlImage expected =
+        ControlImage.decode(
+            Files.readAllBytes(
+                ControlImageTest.DATA.resolve("canny_" + image + "_" + low + "_" + high + ".png")));
+
+    ControlImage edges = new CannyDetector(low, high).apply(input);
+
+    assertThat(edges.width()).isEqualTo(input.width());
+    assertThat(differing(edges.rgb(), expected.rgb())).isZero();
+  }
+
+  @Test
+  void lowerThresholdsFindMoreEdges() throws IOException {
+    ControlImage input = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("input.png")));
+
+    int strict = edgeCount(new CannyDetector(100, 200).apply(input));
+    int loose = edgeCount(new CannyDetector(10, 30).apply(input));
+
+    assertThat(loose).isGreaterThan(strict);
+  }
+
+  private static int edgeCount(ControlImage image) {
+    int count = 0;
+    for (byte b : image.rgb()) {
+      count += b != 0 ? 1 : 0;
+    }
+    return count;
   }
 
   static int differing(byte[] a, byte[] b) {
