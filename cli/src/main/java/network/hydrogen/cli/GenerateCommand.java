@@ -8,8 +8,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
+import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.Adapters;
+import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
 import network.hydrogen.engine.pipeline.GenerationRequest;
@@ -74,11 +76,18 @@ final class GenerateCommand implements Callable<Integer> {
     GenerationRequest request;
     StableDiffusionModel model;
     Adapters adapters;
+    ControlNetModel controlNet = null;
+    ControlNetInput control = null;
     try {
       request = GenerationRequest.fromTask(args);
       ModelLibrary library = new ModelLibrary(models);
       model = library.open(args.baseModel().name(), args.baseModel().variant());
       adapters = Adapters.fromTask(args, library);
+      if (args.controlnet().isPresent()) {
+        TaskArgs.ControlNet task = args.controlnet().get();
+        controlNet = library.openControlNet(task.model(), task.variant());
+        control = ControlNetInput.fromTask(args).orElseThrow();
+      }
     } catch (UnsupportedTaskException | ModelNotFoundException e) {
       throw new BadInputException(e.getMessage());
     }
@@ -94,8 +103,12 @@ final class GenerateCommand implements Callable<Integer> {
         };
     GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
     GeneratedImages images;
-    try (TextToImage pipeline = TextToImage.load(model, inference.options(), adapters)) {
-      images = pipeline.generate(request, listener);
+    try (TextToImage pipeline =
+        TextToImage.load(model, inference.options(), adapters, controlNet)) {
+      images =
+          control == null
+              ? pipeline.generate(request, listener)
+              : pipeline.generate(request, control, listener);
     }
     String prefix = valid.hash().substring(2, 12);
     for (int i = 0; i < images.count(); i++) {
