@@ -5,7 +5,6 @@ import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.Base64;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import network.hydrogen.engine.graph.FloatTensor;
@@ -23,29 +22,6 @@ public record ControlImage(int width, int height, byte[] rgb) {
       throw new IllegalArgumentException(
           "an RGB image of " + width + "x" + height + " needs " + 3L * width * height + " bytes");
     }
-  }
-
-  /**
-   * Decodes a {@code data:image/<type>;base64,<data>} URL (a task's {@code image_dataurl}).
-   *
-   * @throws IllegalArgumentException when it is no base64 data URL or holds no image ImageIO reads
-   */
-  public static ControlImage fromDataUrl(String dataUrl) {
-    int comma = dataUrl.indexOf(',');
-    if (!dataUrl.startsWith("data:")
-        || comma < 0
-        || !dataUrl.substring(0, comma).endsWith(";base64")) {
-      throw new IllegalArgumentException(
-          "the control image must be a data:image/<type>;base64,<data> URL, got one starting "
-              + dataUrl.substring(0, Math.min(dataUrl.length(), 30)));
-    }
-    byte[] bytes;
-    try {
-      bytes = Base64.getDecoder().decode(dataUrl.substring(comma + 1));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("the control image's data URL is not valid base64", e);
-    }
-    return decode(bytes);
   }
 
   /**
