@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
+import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.Adapters;
 import network.hydrogen.engine.pipeline.BatchNoise;
+import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
 import network.hydrogen.engine.pipeline.GenerationRequest;
@@ -78,6 +80,8 @@ final class GenerateCommand implements Callable<Integer> {
     Adapters adapters;
     Refiner.Handover handover = null;
     StableDiffusionModel refinerModel = null;
+    ControlNetModel controlNet = null;
+    ControlNetInput control = null;
     try {
       request = GenerationRequest.fromTask(args);
       ModelLibrary library = new ModelLibrary(models);
@@ -94,6 +98,11 @@ final class GenerateCommand implements Callable<Integer> {
                   + " is no SDXL refiner (it has two text encoders)");
         }
       }
+      if (args.controlnet().isPresent()) {
+        TaskArgs.ControlNet task = args.controlnet().get();
+        controlNet = library.openControlNet(task.model(), task.variant());
+        control = ControlNetInput.fromTask(args).orElseThrow();
+      }
     } catch (UnsupportedTaskException | ModelNotFoundException e) {
       throw new BadInputException(e.getMessage());
     }
@@ -109,10 +118,9 @@ final class GenerateCommand implements Callable<Integer> {
         };
     GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
     GeneratedImages images;
-    try (TextToImage pipeline = TextToImage.load(model, inference.options(), adapters)) {
-      if (handover == null) {
-        images = pipeline.generate(request, listener);
-      } else {
+    try (TextToImage pipeline =
+        TextToImage.load(model, inference.options(), adapters, controlNet)) {
+      if (handover != null) {
         try (TextToImage refiner = TextToImage.load(refinerModel, inference.options())) {
           images =
               Refiner.ensemble(
@@ -123,6 +131,11 @@ final class GenerateCommand implements Callable<Integer> {
                   BatchNoise.seeded(request.seed(), request.numImages()),
                   listener);
         }
+      } else {
+        images =
+            control == null
+                ? pipeline.generate(request, listener)
+                : pipeline.generate(request, control, listener);
       }
     }
     String prefix = valid.hash().substring(2, 12);

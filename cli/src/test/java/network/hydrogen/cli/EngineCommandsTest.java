@@ -13,6 +13,7 @@ import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import network.hydrogen.engine.image.PngImages;
 import org.junit.jupiter.api.Test;
@@ -24,6 +25,9 @@ class EngineCommandsTest {
   static final Path REFERENCE = Path.of("../engine/src/test/resources/engine-reference/sd15");
   static final Path LORA_REFERENCE =
       Path.of("../engine/src/test/resources/engine-reference/sd15-lora");
+
+  static final Path CONTROLNET_REFERENCE =
+      Path.of("../engine/src/test/resources/engine-reference/sd15-controlnet");
 
   @TempDir Path dir;
 
@@ -203,6 +207,60 @@ class EngineCommandsTest {
     float[] cond = floats(dump.resolve("text_embeddings.cond.f32"));
     float[] golden = floats(LORA_REFERENCE.resolve("golden/cond.f32"));
     assertThat(cond).containsExactly(golden, offset(1e-4f));
+  }
+
+  /** The task's ControlNet (a models-folder entry) with the canny preprocessor at 70 %. */
+  @Test
+  void generateRunsTheTaskControlNet() throws IOException {
+    Path models = models();
+    Files.createDirectories(models.resolve("controlnets"));
+    Files.createSymbolicLink(
+        models.resolve("controlnets/tiny-canny"),
+        CONTROLNET_REFERENCE.resolve("controlnet").toAbsolutePath());
+    String image =
+        Base64.getEncoder()
+            .encodeToString(Files.readAllBytes(CONTROLNET_REFERENCE.resolve("golden/input.png")));
+    String controlnet =
+        ", \"controlnet\": {\"model\": \"controlnets/tiny-canny\", \"image_dataurl\":"
+            + " \"data:image/png;base64,"
+            + image
+            + "\", \"preprocess\": {\"method\": \"%s\"}}";
+
+    CliRun plain =
+        CliRun.of(
+            "generate",
+            task("").toString(),
+            "--models",
+            models.toString(),
+            "--out",
+            dir.resolve("plain").toString());
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task(controlnet.formatted("canny")).toString(),
+            "--models",
+            models.toString(),
+            "--out",
+            dir.resolve("out").toString());
+    CliRun refused =
+        CliRun.of(
+            "generate",
+            task(controlnet.formatted("lineart_anime")).toString(),
+            "--models",
+            models.toString(),
+            "--out",
+            dir.resolve("refused").toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(plain.exitCode()).as(plain.err()).isZero();
+    List<String> files = run.out().lines().toList();
+    assertThat(files).hasSize(2);
+    byte[] controlled = Files.readAllBytes(Path.of(files.getFirst()));
+    byte[] uncontrolled =
+        Files.readAllBytes(Path.of(plain.out().lines().findFirst().orElseThrow()));
+    assertThat(controlled).isNotEqualTo(uncontrolled);
+    assertThat(refused.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(refused.err()).contains("lineart_anime needs the annotator model netG.pth");
   }
 
   @Test

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.UNetConfig;
 import network.hydrogen.engine.model.WeightSource;
 
@@ -26,10 +27,12 @@ public final class UNet implements AutoCloseable {
 
   private final UNetConfig config;
   private final OnnxNetwork network;
+  private final boolean controlInputs;
 
-  private UNet(UNetConfig config, OnnxNetwork network) {
+  private UNet(UNetConfig config, OnnxNetwork network, boolean controlInputs) {
     this.config = config;
     this.network = network;
+    this.controlInputs = controlInputs;
   }
 
   /**
@@ -40,7 +43,18 @@ public final class UNet implements AutoCloseable {
    */
   public static UNet create(UNetConfig config, WeightSource weights, InferenceOptions options)
       throws IOException {
-    return new UNet(config, OnnxNetwork.open("UNet", UNetGraph.build(config), weights, options));
+    return new UNet(
+        config, OnnxNetwork.open("UNet", UNetGraph.build(config), weights, options), false);
+  }
+
+  /**
+   * As {@link #create}, with inputs for a ControlNet's residuals: every call then needs them
+   * ({@link #predict(FloatTensor, float[], FloatTensor, AddedConditioning, ControlNet.Residuals)}).
+   */
+  public static UNet createWithControl(
+      UNetConfig config, WeightSource weights, InferenceOptions options) throws IOException {
+    return new UNet(
+        config, OnnxNetwork.open("UNet", UNetGraph.build(config, true), weights, options), true);
   }
 
   public UNetConfig config() {
@@ -67,6 +81,34 @@ public final class UNet implements AutoCloseable {
       float[] timesteps,
       FloatTensor encoderHiddenStates,
       AddedConditioning added) {
+    return predict(sample, timesteps, encoderHiddenStates, added, null);
+  }
+
+  /**
+   * The model output with a ControlNet's {@code residuals} added to the skip connections and the
+   * mid block's output: required by a UNet made with {@link #createWithControl}, refused by others.
+   */
+  public FloatTensor predict(
+      FloatTensor sample,
+      float[] timesteps,
+      FloatTensor encoderHiddenStates,
+      AddedConditioning added,
+      ControlNet.Residuals residuals) {
+    if (controlInputs != (residuals != null)) {
+      throw new IllegalArgumentException(
+          controlInputs
+              ? "this UNet was built with ControlNet inputs and needs the residuals"
+              : "this UNet was built without ControlNet inputs (UNet.createWithControl)");
+    }
+    int skips = ParameterLayout.skipChannels(config).size();
+    if (residuals != null && residuals.down().size() != skips) {
+      throw new IllegalArgumentException(
+          "this UNet has "
+              + skips
+              + " skip connections, got "
+              + residuals.down().size()
+              + " down residuals");
+    }
     if (sample.rank() != 4 || sample.dim(1) != config.inChannels()) {
       throw new IllegalArgumentException(
           "sample must be [batch, "
@@ -105,6 +147,12 @@ public final class UNet implements AutoCloseable {
     if (textTime) {
       inputs.put(UNetGraph.TEXT_EMBEDS, network.floats(added.textEmbeds()));
       inputs.put(UNetGraph.TIME_IDS, network.floats(added.timeIds()));
+    }
+    if (residuals != null) {
+      for (int i = 0; i < skips; i++) {
+        inputs.put(UNetGraph.downResidual(i), network.floats(residuals.down().get(i)));
+      }
+      inputs.put(UNetGraph.MID_RESIDUAL, network.floats(residuals.mid()));
     }
     return network.run(inputs, UNetGraph.OUT).get(UNetGraph.OUT);
   }

@@ -2,6 +2,7 @@ package network.hydrogen.engine.graph;
 
 import ai.onnx.proto.OnnxMl.TensorProto.DataType;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import network.hydrogen.engine.model.ModelFormatException;
@@ -26,60 +27,84 @@ final class UNetGraph {
   private static final double TRANSFORMER_GROUP_NORM_EPS = 1e-6;
   private static final double LAYER_NORM_EPS = 1e-5;
 
+  /** The input that is added to skip connection {@code i} (a ControlNet's down residual). */
+  static String downResidual(int i) {
+    return "down_block_additional_residual_" + i;
+  }
+
+  /** The input that is added to the mid block's output (a ControlNet's mid residual). */
+  static final String MID_RESIDUAL = "mid_block_additional_residual";
+
   private final UNetConfig config;
   private final GraphBuilder g;
 
-  private UNetGraph(UNetConfig config) {
+  /**
+   * Builds parts of a UNet with {@code config} into {@code g} (the ControlNet uses the encoder).
+   */
+  UNetGraph(UNetConfig config, GraphBuilder g) {
     this.config = config;
-    this.g = new GraphBuilder("unet_2d_condition", ParameterLayout.unetShapes(config));
+    this.g = g;
   }
 
   /**
-   * Builds the graph of {@code config}.
+   * Builds the graph of {@code config} without ControlNet residual inputs.
    *
    * @throws ModelFormatException when the config asks for a variant that the loader maps but that
    *     is not built yet (LCM's guidance embedding)
    */
   static NetworkGraph build(UNetConfig config) {
+    return build(config, false);
+  }
+
+  /**
+   * Builds the graph of {@code config}; with {@code controlResiduals}, it has one more input per
+   * skip connection ({@link #downResidual}, shaped like that skip) and {@link #MID_RESIDUAL}, added
+   * as diffusers adds a ControlNet's {@code down_block_additional_residuals} and {@code
+   * mid_block_additional_residual}.
+   *
+   * @throws ModelFormatException when the config asks for a variant that the loader maps but that
+   *     is not built yet (LCM's guidance embedding)
+   */
+  static NetworkGraph build(UNetConfig config, boolean controlResiduals) {
     if (config.timeCondProjDim() != null) {
       throw new ModelFormatException(
           "UNet time_cond_proj_dim "
               + config.timeCondProjDim()
               + " (LCM-distilled guidance embedding) is not built yet");
     }
-    return new UNetGraph(config).build();
+    GraphBuilder g = new GraphBuilder("unet_2d_condition", ParameterLayout.unetShapes(config));
+    return new UNetGraph(config, g).build(controlResiduals);
   }
 
-  private NetworkGraph build() {
-    g.input(SAMPLE, DataType.FLOAT, "batch", Long.toString(config.inChannels()), "height", "width");
-    g.input(TIMESTEP, DataType.FLOAT, "batch");
-    g.input(ENCODER_HIDDEN_STATES, DataType.FLOAT, "batch", "sequence", "context_width");
-    boolean textTime = hasTextTime(config);
-    if (textTime) {
-      g.input(TEXT_EMBEDS, DataType.FLOAT, "batch", "pooled_width");
-      g.input(TIME_IDS, DataType.FLOAT, "batch", "time_ids");
+  private NetworkGraph build(boolean controlResiduals) {
+    inputs();
+    String emb = embedding();
+    List<String> skips = downPath(convIn(), emb);
+    String x = skips.getLast();
+    if (controlResiduals) {
+      List<String> added = new ArrayList<>();
+      for (int i = 0; i < skips.size(); i++) {
+        g.input(
+            downResidual(i),
+            DataType.FLOAT,
+            "batch",
+            "skip_" + i,
+            "skip_height_" + i,
+            "skip_width_" + i);
+        added.add(g.add(skips.get(i), downResidual(i)));
+      }
+      skips = added;
     }
-
-    String emb = timeEmbedding();
-    if (textTime) {
-      emb = g.add(emb, textTimeEmbedding());
+    x = midBlock(x, emb);
+    if (controlResiduals) {
+      g.input(MID_RESIDUAL, DataType.FLOAT, "batch", "mid_channels", "mid_height", "mid_width");
+      x = g.add(x, MID_RESIDUAL);
     }
-    String x = SAMPLE;
-    if (config.centerInputSample()) {
-      x = g.sub(g.mul(x, g.scalar(2f)), g.scalar(1f));
-    }
-    x = Layers.conv2d(g, "conv_in", x, 1, (config.convInKernel() - 1) / 2);
-
-    Deque<String> skips = new ArrayDeque<>();
-    skips.push(x);
+    Deque<String> stack = new ArrayDeque<>();
+    skips.forEach(stack::push);
     int levels = config.levels();
     for (int i = 0; i < levels; i++) {
-      x = downBlock(i, x, emb, skips);
-    }
-    // ControlNet residuals will be added to the skips and to the mid block's output here.
-    x = midBlock(x, emb);
-    for (int i = 0; i < levels; i++) {
-      x = upBlock(i, x, emb, skips);
+      x = upBlock(i, x, emb, stack);
     }
 
     String h =
@@ -89,6 +114,45 @@ final class UNetGraph {
     g.output(
         OUT, h, DataType.FLOAT, "batch", Long.toString(config.outChannels()), "height", "width");
     return g.build();
+  }
+
+  /** The sample, timestep and text inputs (SDXL: also the pooled text and time ids). */
+  void inputs() {
+    g.input(SAMPLE, DataType.FLOAT, "batch", Long.toString(config.inChannels()), "height", "width");
+    g.input(TIMESTEP, DataType.FLOAT, "batch");
+    g.input(ENCODER_HIDDEN_STATES, DataType.FLOAT, "batch", "sequence", "context_width");
+    if (hasTextTime(config)) {
+      g.input(TEXT_EMBEDS, DataType.FLOAT, "batch", "pooled_width");
+      g.input(TIME_IDS, DataType.FLOAT, "batch", "time_ids");
+    }
+  }
+
+  /** The embedding the resnets take: the time embedding, plus SDXL's added embedding. */
+  String embedding() {
+    String emb = timeEmbedding();
+    return hasTextTime(config) ? g.add(emb, textTimeEmbedding()) : emb;
+  }
+
+  /** conv_in of the (centred, if the config says so) sample. */
+  String convIn() {
+    String x = SAMPLE;
+    if (config.centerInputSample()) {
+      x = g.sub(g.mul(x, g.scalar(2f)), g.scalar(1f));
+    }
+    return Layers.conv2d(g, "conv_in", x, 1, (config.convInKernel() - 1) / 2);
+  }
+
+  /**
+   * The down blocks from {@code x} (conv_in's output): the skip connections in the order they are
+   * made (the first is {@code x}, the last the down path's output).
+   */
+  List<String> downPath(String x, String emb) {
+    Deque<String> skips = new ArrayDeque<>();
+    skips.push(x);
+    for (int i = 0; i < config.levels(); i++) {
+      x = downBlock(i, x, emb, skips);
+    }
+    return List.copyOf(skips.reversed());
   }
 
   /**
@@ -171,7 +235,7 @@ final class UNetGraph {
     return x;
   }
 
-  private String midBlock(String x, String emb) {
+  String midBlock(String x, String emb) {
     double scale = config.midBlockScaleFactor();
     x = resnet("mid_block.resnets.0", x, emb, scale);
     x = transformer("mid_block.attentions.0", x, config.midHeads(), config.midTransformerLayers());

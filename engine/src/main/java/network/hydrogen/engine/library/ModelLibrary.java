@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 
@@ -130,5 +131,27 @@ public record ModelLibrary(Path root) {
     return Files.isDirectory(path)
         ? ModelFiles.openFolder(path, variant.orElse(null))
         : ModelFiles.open(path);
+  }
+
+  /**
+   * Opens the ControlNet {@code name} (a diffusers ControlNetModel folder), preferring the weights
+   * {@code variant}.
+   *
+   * @throws ModelNotFoundException when it is not in the library, listing where it was looked for
+   */
+  public ControlNetModel openControlNet(String name, Optional<String> variant) throws IOException {
+    Path path =
+        find(name)
+            .orElseThrow(
+                () ->
+                    new ModelNotFoundException(
+                        "ControlNet "
+                            + name
+                            + " is not in the models folder "
+                            + root
+                            + " (looked for "
+                            + candidates(name)
+                            + ")"));
+    return ControlNetModel.open(path, variant.orElse(null));
   }
 }

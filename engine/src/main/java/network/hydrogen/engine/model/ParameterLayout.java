@@ -34,6 +34,30 @@ public final class ParameterLayout {
     return shapes(unet(config));
   }
 
+  /** The ControlNet's parameter names and shapes, in module order. */
+  public static Map<String, long[]> controlNetShapes(ControlNetConfig config) {
+    return shapes(controlNet(config));
+  }
+
+  /**
+   * The channels of the UNet's skip connections in the order the down path makes them (conv_in,
+   * each down block's layers, its downsampler): the shapes of a ControlNet's down residuals.
+   */
+  public static List<Long> skipChannels(UNetConfig config) {
+    List<Long> skips = new ArrayList<>();
+    List<Integer> channels = config.blockOutChannels();
+    skips.add((long) channels.getFirst());
+    for (int level = 0; level < config.levels(); level++) {
+      for (int layer = 0; layer < config.layersPerBlock(); layer++) {
+        skips.add((long) channels.get(level));
+      }
+      if (level < config.levels() - 1) {
+        skips.add((long) channels.get(level));
+      }
+    }
+    return List.copyOf(skips);
+  }
+
   /** The VAE's parameter names and shapes, in module order. */
   public static Map<String, long[]> vaeShapes(VaeConfig config) {
     return shapes(vae(config));
@@ -135,6 +159,13 @@ public final class ParameterLayout {
 
   static List<Parameter> unet(UNetConfig c) {
     Params p = new Params();
+    unetEncoder(p, c);
+    unetDecoder(p, c);
+    return p.list;
+  }
+
+  /** conv_in, the time (and added) embedding, the down blocks and the mid block. */
+  private static void unetEncoder(Params p, UNetConfig c) {
     List<Integer> channels = c.blockOutChannels();
     int levels = c.levels();
     long first = channels.getFirst();
@@ -193,7 +224,64 @@ public final class ParameterLayout {
     transformer(
         p, c, "mid_block.attentions.0", "middle_block.1", deepest, c.midTransformerLayers());
     unetResnet(p, "mid_block.resnets.1", "middle_block.2", deepest, deepest, temb);
+  }
 
+  /**
+   * A ControlNet: the UNet's encoder half (original keys as in the UNet, under the ControlNet's
+   * {@code control_model.} prefix), the conditioning embedding ({@code input_hint_block}) and the
+   * zero convolutions of each residual ({@code zero_convs}, {@code middle_block_out}).
+   */
+  static List<Parameter> controlNet(ControlNetConfig config) {
+    Params p = new Params();
+    UNetConfig c = config.unet();
+    unetEncoder(p, c);
+    List<Integer> hint = config.conditioningEmbeddingOutChannels();
+    String embedding = "controlnet_cond_embedding";
+    p.conv(
+        embedding + ".conv_in",
+        "input_hint_block.0",
+        hint.getFirst(),
+        config.conditioningChannels(),
+        3);
+    int original = 2;
+    for (int i = 0; i < hint.size() - 1; i++) {
+      p.conv(
+          embedding + ".blocks." + (2 * i),
+          "input_hint_block." + original,
+          hint.get(i),
+          hint.get(i),
+          3);
+      p.conv(
+          embedding + ".blocks." + (2 * i + 1),
+          "input_hint_block." + (original + 2),
+          hint.get(i + 1),
+          hint.get(i),
+          3);
+      original += 4;
+    }
+    p.conv(
+        embedding + ".conv_out",
+        "input_hint_block." + original,
+        c.blockOutChannels().getFirst(),
+        hint.getLast(),
+        3);
+    List<Long> skips = skipChannels(c);
+    for (int i = 0; i < skips.size(); i++) {
+      p.conv(
+          "controlnet_down_blocks." + i, "zero_convs." + i + ".0", skips.get(i), skips.get(i), 1);
+    }
+    long deepest = c.blockOutChannels().getLast();
+    p.conv("controlnet_mid_block", "middle_block_out.0", deepest, deepest, 1);
+    return p.list;
+  }
+
+  /** Up blocks, conv_norm_out, conv_out: the UNet's decoder half. */
+  private static void unetDecoder(Params p, UNetConfig c) {
+    List<Integer> channels = c.blockOutChannels();
+    int levels = c.levels();
+    long first = channels.getFirst();
+    long temb = c.timeEmbedDim();
+    long deepest = channels.getLast();
     int output = 0;
     long previous = deepest;
     for (int i = 0; i < levels; i++) {
@@ -232,7 +320,6 @@ public final class ParameterLayout {
 
     p.norm("conv_norm_out", "out.0", first);
     p.conv("conv_out", "out.2", c.outChannels(), first, c.convOutKernel());
-    return p.list;
   }
 
   private static void unetResnet(

@@ -49,14 +49,7 @@ final class AdapterParityCheck {
   static List<CaseResult> run(
       Path dir, JsonNode index, InferenceOptions options, Consumer<CaseResult> report)
       throws IOException {
-    String baseName = index.get(BASE_MODEL).asText();
-    Path base = dir.resolveSibling(baseName);
-    for (String required : List.of("model", "model.safetensors")) {
-      if (!Files.exists(base.resolve(required))) {
-        throw new MalformedReferenceException(
-            dir + ": the base model " + baseName + " has no " + base.resolve(required));
-      }
-    }
+    Path base = baseModel(dir, index);
     if (!index.has("lora") && !index.has("embeddings")) {
       throw new MalformedReferenceException(
           dir + "/golden/index.json has neither a 'lora' nor an 'embeddings' section");
@@ -74,6 +67,23 @@ final class AdapterParityCheck {
         ModelFiles.open(base.resolve("model.safetensors"), base.resolve("model")),
         collect);
     return results;
+  }
+
+  /** The sibling reference folder named by {@code base_model}, with both of its model files. */
+  static Path baseModel(Path dir, JsonNode index) {
+    if (!index.hasNonNull(BASE_MODEL)) {
+      throw new MalformedReferenceException(
+          dir + "/golden/index.json names no '" + BASE_MODEL + "' (the reference's base model)");
+    }
+    String baseName = index.get(BASE_MODEL).asText();
+    Path base = dir.resolveSibling(baseName);
+    for (String required : List.of("model", "model.safetensors")) {
+      if (!Files.exists(base.resolve(required))) {
+        throw new MalformedReferenceException(
+            dir + ": the base model " + baseName + " has no " + base.resolve(required));
+      }
+    }
+    return base;
   }
 
   private void runFormat(String format, StableDiffusionModel model, Consumer<CaseResult> report)

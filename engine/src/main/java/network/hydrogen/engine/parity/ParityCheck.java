@@ -18,6 +18,7 @@ import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.BatchNoise;
+import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
 import network.hydrogen.engine.pipeline.GenerationRequest;
@@ -98,6 +99,9 @@ public final class ParityCheck {
       throw new MalformedReferenceException(dir + ": golden/index.json is missing");
     }
     JsonNode index = JSON.readTree(indexFile.toFile());
+    if (index.has(ControlNetParityCheck.CONTROLNET)) {
+      return ControlNetParityCheck.run(dir, index, options, report);
+    }
     if (index.has(AdapterParityCheck.BASE_MODEL)) {
       return AdapterParityCheck.run(dir, index, options, report);
     }
@@ -247,6 +251,18 @@ public final class ParityCheck {
   void txt2img(
       String format, TextToImage pipeline, JsonNode entry, int number, Consumer<CaseResult> report)
       throws IOException {
+    txt2img(format, pipeline, entry, number, null, report);
+  }
+
+  /** The txt2img case {@code entry}, conditioned on {@code control} (null without a ControlNet). */
+  void txt2img(
+      String format,
+      TextToImage pipeline,
+      JsonNode entry,
+      int number,
+      ControlNetInput control,
+      Consumer<CaseResult> report)
+      throws IOException {
     String name = "txt2img." + caseLabel(entry, number);
     ReferenceTensor noise = tensor(entry, "noise");
     int[] shape = noise.shape();
@@ -287,6 +303,7 @@ public final class ParityCheck {
     GeneratedImages result =
         pipeline.generate(
             request,
+            control,
             injected,
             new GenerationListener() {
               @Override

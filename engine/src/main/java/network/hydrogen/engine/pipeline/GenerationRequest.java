@@ -85,14 +85,15 @@ public record GenerationRequest(
   /**
    * The request a task asks for. Its {@code lora} and {@code textual_inversion} are load-time
    * {@link Adapters} ({@link Adapters#fromTask}), its {@code refiner} a {@link Refiner.Handover}
-   * ({@link Refiner.Handover#fromTask}), not part of the request.
+   * ({@link Refiner.Handover#fromTask}), its {@code controlnet} a load-time ControlNet ({@link
+   * network.hydrogen.engine.library.ModelLibrary#openControlNet}) with a {@link
+   * ControlNetInput#fromTask}; none of them is part of the request.
    *
    * @throws UnsupportedTaskException when the task uses a feature this engine does not run yet,
    *     naming the field
    */
   public static GenerationRequest fromTask(TaskArgs task) {
     List<String> unsupported = new ArrayList<>();
-    task.controlnet().ifPresent(controlnet -> unsupported.add("controlnet"));
     if (!task.vae().isEmpty()) {
       unsupported.add("vae");
     }

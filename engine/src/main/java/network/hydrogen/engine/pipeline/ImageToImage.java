@@ -129,7 +129,7 @@ public final class ImageToImage implements AutoCloseable {
     }
     TextToImage.Denoised denoised =
         pipeline.denoise(
-            request, conditioning, runs, latents, begin, request.steps(), noise, listener);
+            request, conditioning, runs, latents, begin, request.steps(), null, noise, listener);
     long end = System.nanoTime();
     return pipeline.decode(
         request,

@@ -135,7 +135,7 @@ public final class Refiner {
     float[][] initial = base.initialLatents(request, baseRuns, noise);
     TextToImage.Denoised first =
         base.denoise(
-            request, baseConditioning, baseRuns, initial, 0, baseSteps, noise, baseListener);
+            request, baseConditioning, baseRuns, initial, 0, baseSteps, null, noise, baseListener);
     listener.onTensor("handover_latents", batch(first.latents(), request, base));
 
     long refinerStart = System.nanoTime();
@@ -151,6 +151,7 @@ public final class Refiner {
             first.latents(),
             begin,
             refinerTimesteps.length,
+            null,
             noise,
             refinerListener);
     long end = System.nanoTime();

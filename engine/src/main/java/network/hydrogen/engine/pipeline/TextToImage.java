@@ -7,12 +7,14 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.function.LongFunction;
 import network.hydrogen.engine.embedding.Embeddings;
+import network.hydrogen.engine.graph.ControlNet;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.graph.TextEncoder;
 import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.graph.VaeDecoder;
 import network.hydrogen.engine.lora.Loras;
+import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.model.VaeConfig;
 import network.hydrogen.engine.scheduler.Scheduler;
@@ -35,6 +37,7 @@ public final class TextToImage implements AutoCloseable {
   private final UNet unet;
   private final VaeDecoder vaeDecoder;
   private final SdxlConditioning sdxl;
+  private final ControlNet controlNet;
 
   private TextToImage(
       StableDiffusionModel model,
@@ -42,13 +45,15 @@ public final class TextToImage implements AutoCloseable {
       TextEncoder textEncoder,
       UNet unet,
       VaeDecoder vaeDecoder,
-      SdxlConditioning sdxl) {
+      SdxlConditioning sdxl,
+      ControlNet controlNet) {
     this.model = model;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
     this.unet = unet;
     this.vaeDecoder = vaeDecoder;
     this.sdxl = sdxl;
+    this.controlNet = controlNet;
   }
 
   /**
@@ -72,6 +77,26 @@ public final class TextToImage implements AutoCloseable {
    */
   public static TextToImage load(
       StableDiffusionModel model, InferenceOptions options, Adapters adapters) throws IOException {
+    return load(model, options, adapters, null);
+  }
+
+  /**
+   * As {@link #load(StableDiffusionModel, InferenceOptions, Adapters)} with the ControlNet {@code
+   * controlNetModel} (null for none): its UNet takes the ControlNet's residuals, and every
+   * generation then needs a {@link ControlNetInput}.
+   *
+   * @throws UnsupportedTaskException for a ControlNet on an SDXL model, or one whose text width or
+   *     latent channels differ from the model's
+   */
+  public static TextToImage load(
+      StableDiffusionModel model,
+      InferenceOptions options,
+      Adapters adapters,
+      ControlNetModel controlNetModel)
+      throws IOException {
+    if (controlNetModel != null) {
+      ControlNets.requireCompatible(model, controlNetModel);
+    }
     if (model.isSdxl() && !adapters.embeddings().isEmpty()) {
       throw new UnsupportedTaskException(
           "textual inversion on SDXL models (dual embeddings) is not supported yet");
@@ -84,6 +109,7 @@ public final class TextToImage implements AutoCloseable {
     TextEncoder textEncoder = null;
     TextEncoder textEncoder2 = null;
     UNet unet = null;
+    ControlNet controlNet = null;
     try {
       if (!model.isRefiner()) {
         Embeddings embedded =
@@ -109,14 +135,21 @@ public final class TextToImage implements AutoCloseable {
                 textEncoder2,
                 model.forceZerosForEmptyPrompt());
       }
-      unet = UNet.create(patched.unet().config(), patched.unet().weights(), options);
+      if (controlNetModel == null) {
+        unet = UNet.create(patched.unet().config(), patched.unet().weights(), options);
+      } else {
+        unet = UNet.createWithControl(patched.unet().config(), patched.unet().weights(), options);
+        controlNet =
+            ControlNet.create(controlNetModel.config(), controlNetModel.weights(), options);
+      }
       VaeDecoder vaeDecoder =
           VaeDecoder.create(model.vae().config(), model.vae().weights(), options);
-      return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder, sdxl);
+      return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder, sdxl, controlNet);
     } catch (IOException | RuntimeException e) {
       closeQuietly(textEncoder, e);
       closeQuietly(textEncoder2, e);
       closeQuietly(unet, e);
+      closeQuietly(controlNet, e);
       throw e;
     }
   }
@@ -153,6 +186,11 @@ public final class TextToImage implements AutoCloseable {
     return vaeDecoder;
   }
 
+  /** The ControlNet, present when loaded with one. */
+  public Optional<ControlNet> controlNet() {
+    return Optional.ofNullable(controlNet);
+  }
+
   /** SDXL's text conditioning (both encoders), present for SDXL models only. */
   public Optional<SdxlConditioning> sdxl() {
     return Optional.ofNullable(sdxl);
@@ -170,13 +208,41 @@ public final class TextToImage implements AutoCloseable {
    */
   public GeneratedImages generate(
       GenerationRequest request, BatchNoise noise, GenerationListener listener) {
+    return generate(request, null, noise, listener);
+  }
+
+  /** Generates with noise drawn from the request's seed, conditioned on {@code control}. */
+  public GeneratedImages generate(
+      GenerationRequest request, ControlNetInput control, GenerationListener listener) {
+    return generate(
+        request, control, BatchNoise.seeded(request.seed(), request.numImages()), listener);
+  }
+
+  /**
+   * Generates with the given noise, conditioned on {@code control} (required with a ControlNet,
+   * refused without): each step runs the ControlNet on the UNet's batch with the control image
+   * resized to the request's size, and the UNet with its residuals.
+   *
+   * @throws CancellationException when the running thread is interrupted; checked between steps
+   */
+  public GeneratedImages generate(
+      GenerationRequest request,
+      ControlNetInput control,
+      BatchNoise noise,
+      GenerationListener listener) {
+    if ((controlNet == null) != (control == null)) {
+      throw new IllegalArgumentException(
+          controlNet == null
+              ? "this pipeline has no ControlNet; load it with one to use a control image"
+              : "this pipeline has a ControlNet and needs a control image (ControlNetInput)");
+    }
     long start = System.nanoTime();
     Conditioning conditioning = condition(request, AestheticScore.DEFAULT, listener);
     long encoded = System.nanoTime();
     SchedulerRun[] runs = start(request);
     float[][] latents = initialLatents(request, runs, noise);
     Denoised denoised =
-        denoise(request, conditioning, runs, latents, 0, request.steps(), noise, listener);
+        denoise(request, conditioning, runs, latents, 0, request.steps(), control, noise, listener);
     long end = System.nanoTime();
     return decode(
         request,
@@ -241,6 +307,7 @@ public final class TextToImage implements AutoCloseable {
       float[][] latents,
       int begin,
       int end,
+      ControlNetInput control,
       BatchNoise noise,
       GenerationListener listener) {
     int images = request.numImages();
@@ -257,6 +324,10 @@ public final class TextToImage implements AutoCloseable {
     latents = latents.clone();
     float[] timesteps = runs[0].schedule().timesteps();
     int passes = request.guided() ? 2 : 1;
+    FloatTensor controlImage =
+        control == null
+            ? null
+            : ControlNets.controlTensor(control, request, passes * images, controlNet.config());
     for (int step = begin; step < end; step++) {
       if (Thread.currentThread().isInterrupted()) {
         throw new CancellationException("generation cancelled before step " + (step + 1));
@@ -271,13 +342,20 @@ public final class TextToImage implements AutoCloseable {
       float[] stepTimesteps = new float[passes * images];
       Arrays.fill(stepTimesteps, timesteps[step]);
       long unetStart = System.nanoTime();
+      FloatTensor sample =
+          new FloatTensor(new long[] {passes * images, channels, latentHeight, latentWidth}, input);
+      ControlNet.Residuals residuals =
+          control == null
+              ? null
+              : controlNet.residuals(
+                  sample,
+                  stepTimesteps,
+                  conditioning.context(),
+                  controlImage,
+                  (float) control.scale());
       FloatTensor unetOut =
           unet.predict(
-              new FloatTensor(
-                  new long[] {passes * images, channels, latentHeight, latentWidth}, input),
-              stepTimesteps,
-              conditioning.context(),
-              conditioning.added());
+              sample, stepTimesteps, conditioning.context(), conditioning.added(), residuals);
       unetNanos += System.nanoTime() - unetStart;
       if (step == begin) {
         listener.onTensor("unet_out.step0", unetOut);
@@ -483,6 +561,9 @@ public final class TextToImage implements AutoCloseable {
 
   @Override
   public void close() {
+    if (controlNet != null) {
+      controlNet.close();
+    }
     if (textEncoder != null) {
       textEncoder.close();
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
@@ -11,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import network.hydrogen.engine.model.ClipTextConfig;
+import network.hydrogen.engine.model.ControlNetConfig;
 import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.UNetConfig;
 import network.hydrogen.engine.model.VaeConfig;
@@ -45,6 +47,50 @@ class GraphLayoutTest {
   private static void assertUNet(UNetConfig config) {
     assertThat(lists(UNetGraph.build(config).parameters()))
         .containsExactlyInAnyOrderEntriesOf(lists(ParameterLayout.unetShapes(config)));
+  }
+
+  /** The ControlNet graph and the UNet built with residual inputs consume their layouts too. */
+  private static void assertControlNet(ControlNetConfig config) {
+    assertThat(lists(ControlNetGraph.build(config).parameters()))
+        .containsExactlyInAnyOrderEntriesOf(lists(ParameterLayout.controlNetShapes(config)));
+    assertThat(lists(UNetGraph.build(config.unet(), true).parameters()))
+        .containsExactlyInAnyOrderEntriesOf(lists(ParameterLayout.unetShapes(config.unet())));
+  }
+
+  /**
+   * A full-size SD 1.5 ControlNet (lllyasviel/sd-controlnet-canny's config: the SD 1.5 UNet's
+   * encoder, conditioning embedding [16, 32, 96, 256]): another config shape than the tiny
+   * reference's, with four levels and 12 residuals.
+   */
+  @Test
+  void fullSizeSd15ControlNet() throws IOException {
+    ObjectNode json = (ObjectNode) standard("sd15", "unet");
+    json.put("_class_name", "ControlNetModel");
+    json.remove("up_block_types");
+    json.remove("out_channels");
+    json.remove("sample_size");
+    json.putArray("conditioning_embedding_out_channels").add(16).add(32).add(96).add(256);
+    ControlNetConfig config = ControlNetConfig.parse(json, "sd15 controlnet");
+
+    assertControlNet(config);
+    assertThat(config.downResiduals()).isEqualTo(12);
+    Map<String, long[]> shapes = ParameterLayout.controlNetShapes(config);
+    assertThat(shapes.get("controlnet_cond_embedding.conv_out.weight"))
+        .containsExactly(320, 256, 3, 3);
+    assertThat(shapes.get("controlnet_down_blocks.11.weight")).containsExactly(1280, 1280, 1, 1);
+    assertThat(shapes.get("controlnet_mid_block.weight")).containsExactly(1280, 1280, 1, 1);
+    assertThat(shapes).doesNotContainKey("conv_out.weight");
+  }
+
+  @Test
+  void sd15ControlNetReference() throws IOException {
+    JsonNode json =
+        new ObjectMapper()
+            .readTree(
+                java.nio.file.Path.of(
+                        "src/test/resources/engine-reference/sd15-controlnet/controlnet/config.json")
+                    .toFile());
+    assertControlNet(ControlNetConfig.parse(json, "sd15-controlnet"));
   }
 
   private static void assertTextEncoder(ClipTextConfig config) {

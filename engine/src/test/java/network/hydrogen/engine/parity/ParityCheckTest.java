@@ -31,6 +31,8 @@ class ParityCheckTest {
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
+  static final Path SD15_CONTROLNET =
+      Path.of("src/test/resources/engine-reference/sd15-controlnet");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
@@ -144,6 +146,37 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySd15ControlNetCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SD15_CONTROLNET);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "canny",
+            "control_image",
+            "text_embeddings.cond",
+            "controlnet_call.down_0",
+            "controlnet_call.down_5",
+            "controlnet_call.mid",
+            "unet_call",
+            "txt2img.0.DPMSolverMultistepScheduler.latents",
+            "txt2img.0.DPMSolverMultistepScheduler.image");
+  }
+
+  @Test
+  void aControlNetReferenceWithoutItsControlNetIsMalformed(@TempDir Path dir) throws IOException {
+    copy(SD15_CONTROLNET.resolve("golden"), dir.resolve("sd15-controlnet/golden"));
+    copy(SD15.resolve("model"), dir.resolve("sd15/model"));
+    Files.copy(SD15.resolve("model.safetensors"), dir.resolve("sd15/model.safetensors"));
+
+    assertThatThrownBy(
+            () ->
+                ParityCheck.run(
+                    dir.resolve("sd15-controlnet"), new InferenceOptions(1), result -> {}))
+        .isInstanceOf(MalformedReferenceException.class)
+        .hasMessageContaining("the ControlNet folder");
+  }
+
+  @Test
   void anAdapterReferenceWithoutItsBaseModelIsMalformed(@TempDir Path dir) throws IOException {
     copy(SD15_LORA.resolve("golden"), dir.resolve("sd15-lora/golden"));
 
@@ -169,7 +202,7 @@ class ParityCheckTest {
   @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
     assertThat(ParityCheck.referenceFolders(SD15.getParent()))
-        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER);
+        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER, SD15_CONTROLNET);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
