@@ -3,8 +3,8 @@ package network.hydrogen.chain;
 import java.math.BigInteger;
 
 /**
- * Every event the Token, Node and Task contracts emit, decoded. Addresses are lower-case hex with
- * 0x; hashes and results are raw bytes.
+ * Every event the Token, Node and Task contracts emit, decoded. Addresses and 32-byte hashes are
+ * lower-case hex with 0x.
  */
 public sealed interface ContractEvent {
   /** ERC20 transfer of CNX. */
@@ -33,17 +33,17 @@ public sealed interface ContractEvent {
 
   /** One per selected node; {@code round} is the node's index (0 to 2) in the task. */
   record TaskCreated(
-      BigInteger taskId, String creator, String node, byte[] taskHash, byte[] dataHash, int round)
+      BigInteger taskId, String creator, String node, String taskHash, String dataHash, int round)
       implements ContractEvent {}
 
   record TaskResultCommitted(BigInteger taskId, String node) implements ContractEvent {}
 
   record TaskResultCommitmentsReady(BigInteger taskId) implements ContractEvent {}
 
-  record TaskResultDisclosed(BigInteger taskId, String node, byte[] result)
+  record TaskResultDisclosed(BigInteger taskId, String node, TaskResult result)
       implements ContractEvent {}
 
-  record TaskSuccess(BigInteger taskId, byte[] result, String resultNode)
+  record TaskSuccess(BigInteger taskId, TaskResult result, String resultNode)
       implements ContractEvent {}
 
   record TaskAborted(BigInteger taskId, AbortReason reason) implements ContractEvent {}

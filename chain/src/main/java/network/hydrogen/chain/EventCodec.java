@@ -22,6 +22,7 @@ import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.abi.datatypes.generated.Uint8;
 import org.web3j.protocol.core.methods.response.Log;
 import org.web3j.tx.Contract;
+import org.web3j.utils.Numeric;
 
 /** The contracts' event signatures and their decoding into {@link ContractEvent} records. */
 final class EventCodec {
@@ -114,8 +115,8 @@ final class EventCodec {
                 v.uint(true, 0),
                 v.address(true, 1),
                 v.address(true, 2),
-                v.bytes(0),
-                v.bytes(1),
+                Numeric.toHexString(v.bytes(0)),
+                Numeric.toHexString(v.bytes(1)),
                 v.uint(false, 2).intValueExact()));
     add(
         "TaskResultCommitted",
@@ -129,11 +130,14 @@ final class EventCodec {
         "TaskResultDisclosed",
         List.of(indexedUint, indexedAddress, bytes),
         v ->
-            new ContractEvent.TaskResultDisclosed(v.uint(true, 0), v.address(true, 1), v.bytes(0)));
+            new ContractEvent.TaskResultDisclosed(
+                v.uint(true, 0), v.address(true, 1), TaskResult.of(v.bytes(0))));
     add(
         "TaskSuccess",
         List.of(indexedUint, bytes, indexedAddress),
-        v -> new ContractEvent.TaskSuccess(v.uint(true, 0), v.bytes(0), v.address(true, 1)));
+        v ->
+            new ContractEvent.TaskSuccess(
+                v.uint(true, 0), TaskResult.of(v.bytes(0)), v.address(true, 1)));
     add(
         "TaskAborted",
         List.of(indexedUint, uint8),
