@@ -112,6 +112,11 @@ public final class HardhatNode implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The operating-system id of the node's process. */
+  public long pid() {
+    return process.pid();
+  }
+
   /**
    * Finds the contracts folder: the {@code hydrogen.contracts.dir} system property, the {@code
    * HYDROGEN_CONTRACTS_DIR} environment variable, else a {@code contracts} folder with Hardhat

@@ -60,19 +60,23 @@ public final class TransactionSender {
   private Receipt send(String to, String data, BigInteger value, String what) {
     BigInteger gasLimit = estimateGas(to, data, value, what);
     BigInteger gasPrice = chain.rpc(chain.web3j().ethGasPrice(), "eth_gasPrice").getGasPrice();
-    BigInteger nonce = takeNonce();
-    RawTransaction tx =
-        to == null
-            ? RawTransaction.createContractTransaction(nonce, gasPrice, gasLimit, value, data)
-            : RawTransaction.createTransaction(nonce, gasPrice, gasLimit, to, value, data);
-    String signed =
-        Numeric.toHexString(TransactionEncoder.signMessage(tx, chain.chainId(), credentials));
     String hash;
-    try {
-      hash = sendRaw(signed, what);
-    } catch (ChainException e) {
-      forgetNonce();
-      throw e;
+    // Nonces are handed out and submitted in order (a node may refuse a nonce gap, as Hardhat does
+    // when automining); only the wait for the receipt runs concurrently.
+    synchronized (this) {
+      BigInteger nonce = takeNonce();
+      RawTransaction tx =
+          to == null
+              ? RawTransaction.createContractTransaction(nonce, gasPrice, gasLimit, value, data)
+              : RawTransaction.createTransaction(nonce, gasPrice, gasLimit, to, value, data);
+      String signed =
+          Numeric.toHexString(TransactionEncoder.signMessage(tx, chain.chainId(), credentials));
+      try {
+        hash = sendRaw(signed, what);
+      } catch (ChainException e) {
+        nextNonce = null; // read it again from the chain: this nonce was not used
+        throw e;
+      }
     }
     return waitForReceipt(hash, what);
   }
@@ -150,7 +154,7 @@ public final class TransactionSender {
     }
   }
 
-  private synchronized BigInteger takeNonce() {
+  private BigInteger takeNonce() {
     if (nextNonce == null) {
       nextNonce =
           chain
@@ -164,11 +168,6 @@ public final class TransactionSender {
     BigInteger nonce = nextNonce;
     nextNonce = nextNonce.add(BigInteger.ONE);
     return nonce;
-  }
-
-  /** After a rejected transaction the local count may be ahead: read it again from the chain. */
-  private synchronized void forgetNonce() {
-    nextNonce = null;
   }
 
   private static void sleep(java.time.Duration d) {

@@ -1,0 +1,58 @@
+package network.hydrogen.chain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(LocalChainExtension.class)
+class TransactionSenderTest {
+  @Test
+  void concurrentSendsFromOneWalletGetDistinctNonces(LocalChain c) throws Exception {
+    int sends = 24;
+    List<Future<Receipt>> futures = new ArrayList<>();
+    try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+      for (int i = 0; i < sends; i++) {
+        int to = 1 + i % 4;
+        futures.add(pool.submit(() -> c.token.transfer(c.owner, c.address(to), BigInteger.ONE)));
+      }
+      for (Future<Receipt> f : futures) {
+        assertThat(f.get().gasUsed()).isPositive();
+      }
+    }
+    for (int i = 1; i <= 4; i++) {
+      assertThat(c.token.balanceOf(c.address(i))).isEqualTo(BigInteger.valueOf(sends / 4));
+    }
+  }
+
+  @Test
+  void aRevertIsReportedBeforeSigningAndDoesNotBreakLaterNonces(LocalChain c) {
+    assertThatThrownBy(() -> c.token.transfer(c.sender(5), c.address(6), BigInteger.ONE))
+        .isInstanceOf(ChainException.class)
+        .hasMessageContaining("ERC20InsufficientBalance");
+    c.fund(5, BigInteger.TEN);
+    c.token.transfer(c.sender(5), c.address(6), BigInteger.ONE);
+    assertThat(c.token.balanceOf(c.address(6))).isEqualTo(BigInteger.ONE);
+  }
+
+  @Test
+  void etherTransfersAndBalances(LocalChain c) {
+    String fresh = Wallets.create().getAddress();
+    c.owner.sendEther(fresh, BigInteger.TEN.pow(18));
+    assertThat(c.chain.etherBalance(fresh)).isEqualTo(BigInteger.TEN.pow(18));
+  }
+
+  @Test
+  void connectingToNothingIsAClearError() {
+    assertThatThrownBy(() -> Chain.connect("http://127.0.0.1:1"))
+        .isInstanceOf(ChainException.class)
+        .hasMessageContaining("no EVM JSON-RPC endpoint answers at http://127.0.0.1:1");
+  }
+}
