@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     name = "chain",
     mixinStandardHelpOptions = true,
     description = "The protocol's contracts: a local dev chain, deployment to any EVM chain.",
-    subcommands = {DevChainCommand.class, DeployChainCommand.class})
+    subcommands = {DevChainCommand.class, DeployChainCommand.class, WalletCommand.class})
 final class ChainCommand extends CommandGroup {
   /** The contracts folder with Hardhat installed, or a clear error naming how to get one. */
   static Path contractsDir(Path given) {

@@ -44,9 +44,17 @@ final class DeployChainCommand implements Callable<Integer> {
     @Option(
         names = "--keystore",
         paramLabel = "FILE",
-        description = "An encrypted JSON keystore; the password comes from HYDROGEN_PASSWORD.")
+        description =
+            "An encrypted JSON keystore; its password comes from --password-file or"
+                + " HYDROGEN_PASSWORD.")
     Path keystore;
   }
+
+  @Option(
+      names = "--password-file",
+      paramLabel = "FILE",
+      description = "A file holding the keystore's password.")
+  Path passwordFile;
 
   @ArgGroup(exclusive = true, multiplicity = "1")
   Key key;
@@ -100,10 +108,6 @@ final class DeployChainCommand implements Callable<Integer> {
         throw new BadInputException(key.keyFile + ": " + e.getMessage());
       }
     }
-    String password = System.getenv("HYDROGEN_PASSWORD");
-    if (password == null) {
-      throw new BadInputException("set HYDROGEN_PASSWORD to the keystore's password");
-    }
-    return Wallets.loadKeystore(key.keystore, password);
+    return Wallets.loadKeystore(key.keystore, WalletCommand.password(passwordFile));
   }
 }

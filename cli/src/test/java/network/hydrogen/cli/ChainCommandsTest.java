@@ -11,6 +11,7 @@ import network.hydrogen.chain.Chain;
 import network.hydrogen.chain.Deployment;
 import network.hydrogen.chain.HardhatNode;
 import network.hydrogen.chain.TokenContract;
+import network.hydrogen.chain.Wallets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,6 +50,43 @@ class ChainCommandsTest {
         assertThat(d.task(chain).parameters().feePerNode()).isEqualTo(TokenContract.cnx(10));
       }
     }
+  }
+
+  @Test
+  void walletImportWritesAKeystoreWithoutPrintingTheKey() throws IOException {
+    Path key = Files.writeString(dir.resolve("dev.key"), DEV_KEY);
+    Path password = Files.writeString(dir.resolve("password"), "s3cret\n");
+    Path keystore = dir.resolve("keystore");
+    CliRun run =
+        CliRun.of(
+            "chain",
+            "wallet",
+            "--import",
+            key.toString(),
+            "--dir",
+            keystore.toString(),
+            "--password-file",
+            password.toString());
+    assertThat(run.err()).isEmpty();
+    assertThat(run.exitCode()).isZero();
+    assertThat(run.out()).contains("address 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+    assertThat(run.out()).doesNotContain(DEV_KEY.substring(2));
+    Path file;
+    try (var files = Files.list(keystore)) {
+      file = files.findFirst().orElseThrow();
+    }
+    assertThat(Wallets.loadKeystore(file, "s3cret").getAddress())
+        .isEqualTo("0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266");
+    assertThat(
+            CliRun.of(
+                    "chain",
+                    "wallet",
+                    "--dir",
+                    keystore.toString(),
+                    "--password-file",
+                    dir.resolve("none").toString())
+                .err())
+        .contains("no password file at");
   }
 
   @Test
