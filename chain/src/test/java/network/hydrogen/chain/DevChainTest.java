@@ -45,6 +45,15 @@ class DevChainTest {
     assertThat(hardhat.isAlive()).isFalse();
   }
 
+  @Test
+  void aFolderWithoutHardhatIsAClearError() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> HardhatNode.start(dir, 1, 1, java.time.Duration.ofSeconds(1)))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("Hardhat is not installed at " + dir)
+        .hasMessageContaining("build the contracts module");
+  }
+
   private static Deployment.DevAccount a(Deployment d) {
     return d.accounts().get(0);
   }
