@@ -47,16 +47,15 @@ contract Task is Ownable {
         DISCLOSE_TIMEOUT
     }
 
+    /// The task hash, data hash and VRAM live only in the TaskCreated events: storing them would
+    /// cost three more storage slots per task for values no later step reads.
     struct Info {
         address creator;
         Status status;
         uint8 resultIndex; // index in nodes of the result node, valid in SUCCESS
         bool uploaded;
-        uint64 vram;
-        uint64 deadline; // of the current stage
+        uint64 deadline; // of the current stage; shares the first slot with the fields above
         uint256 feePerNode;
-        bytes32 taskHash;
-        bytes32 dataHash;
         address[3] nodes;
         bytes32[3] commitments;
         Part[3] parts;
@@ -153,11 +152,8 @@ contract Task is Ownable {
         Info storage t = tasks[taskId];
         t.creator = msg.sender;
         t.status = Status.COMMITTING;
-        t.vram = vram;
         t.deadline = uint64(block.timestamp) + commitTimeout;
         t.feePerNode = fee;
-        t.taskHash = taskHash;
-        t.dataHash = dataHash;
         for (uint256 i = 0; i < NODES_PER_TASK; i++) {
             t.nodes[i] = chosen[i];
             emit TaskCreated(taskId, msg.sender, chosen[i], taskHash, dataHash, i);
