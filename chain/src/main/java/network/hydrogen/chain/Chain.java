@@ -117,10 +117,13 @@ public final class Chain implements AutoCloseable {
    * reach timeouts in tests and demos.
    */
   public void increaseTime(Duration by) {
-    rpc(
-        new Request<>("evm_increaseTime", List.of(by.toSeconds()), service, Response.class),
-        "evm_increaseTime");
-    rpc(new Request<>("evm_mine", List.of(), service, Response.class), "evm_mine");
+    devRpc("evm_increaseTime", by.toSeconds());
+    devRpc("evm_mine");
+  }
+
+  /** Calls a development-chain method (Hardhat's evm_* family) that web3j has no type for. */
+  void devRpc(String method, Object... params) {
+    rpc(new Request<>(method, List.of(params), service, Response.class), method);
   }
 
   /** Sends a request, turning transport and RPC errors into ChainException. */

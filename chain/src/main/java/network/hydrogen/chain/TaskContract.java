@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import org.web3j.abi.TypeReference;
 import org.web3j.abi.datatypes.Address;
 import org.web3j.abi.datatypes.Bool;
@@ -161,7 +162,7 @@ public final class TaskContract {
   }
 
   /** What the i-th selected node (0 to 2) disclosed, or empty before it did. */
-  public java.util.Optional<TaskResult> resultOf(BigInteger taskId, int i) {
+  public Optional<TaskResult> resultOf(BigInteger taskId, int i) {
     byte[] bytes =
         (byte[])
             chain
@@ -173,9 +174,7 @@ public final class TaskContract {
                         List.of(new TypeReference<DynamicBytes>() {})))
                 .get(0)
                 .getValue();
-    return bytes.length == 0
-        ? java.util.Optional.empty()
-        : java.util.Optional.of(TaskResult.of(bytes));
+    return bytes.length == 0 ? Optional.empty() : Optional.of(TaskResult.of(bytes));
   }
 
   /** The contract's own comparison of two results (per image, within the threshold). */

@@ -43,6 +43,29 @@ class TransactionSenderTest {
   }
 
   @Test
+  void aTransactionNotMinedInTimeIsAClearErrorAndLaterSendsStillWork(LocalChain c) {
+    try (Chain impatient =
+        Chain.connect(
+            c.hardhat.rpcUrl(),
+            new Chain.Options(
+                java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(20), 0))) {
+      TransactionSender sender = impatient.sender(c.accounts.get(7));
+      c.chain.devRpc("evm_setAutomine", false);
+      try {
+        assertThatThrownBy(() -> sender.sendEther(c.address(8), BigInteger.ONE))
+            .isInstanceOf(ChainException.class)
+            .hasMessageContaining("not mined within PT0.3S");
+      } finally {
+        c.chain.devRpc("evm_setAutomine", true);
+        c.chain.devRpc("evm_mine");
+      }
+      BigInteger before = c.chain.etherBalance(c.address(9));
+      sender.sendEther(c.address(9), BigInteger.TWO);
+      assertThat(c.chain.etherBalance(c.address(9))).isEqualTo(before.add(BigInteger.TWO));
+    }
+  }
+
+  @Test
   void etherTransfersAndBalances(LocalChain c) {
     String fresh = Wallets.create().getAddress();
     c.owner.sendEther(fresh, BigInteger.TEN.pow(18));
