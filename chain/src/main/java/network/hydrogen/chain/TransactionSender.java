@@ -11,6 +11,7 @@ import org.web3j.abi.datatypes.Function;
 import org.web3j.crypto.Credentials;
 import org.web3j.crypto.RawTransaction;
 import org.web3j.crypto.TransactionEncoder;
+import org.web3j.protocol.core.DefaultBlockParameter;
 import org.web3j.protocol.core.DefaultBlockParameterName;
 import org.web3j.protocol.core.methods.request.Transaction;
 import org.web3j.protocol.core.methods.response.EthSendTransaction;
@@ -78,7 +79,8 @@ public final class TransactionSender {
         throw e;
       }
     }
-    return waitForReceipt(hash, what);
+    return waitForReceipt(
+        hash, what, new Transaction(address(), null, null, null, to, value, data));
   }
 
   private BigInteger estimateGas(String to, String data, BigInteger value, String what) {
@@ -119,7 +121,7 @@ public final class TransactionSender {
     throw last;
   }
 
-  private Receipt waitForReceipt(String hash, String what) {
+  private Receipt waitForReceipt(String hash, String what, Transaction call) {
     long deadline = System.nanoTime() + chain.options().receiptTimeout().toNanos();
     while (true) {
       Optional<TransactionReceipt> receipt;
@@ -133,7 +135,13 @@ public final class TransactionSender {
         TransactionReceipt r = receipt.get();
         if (!r.isStatusOK()) {
           throw new ChainException(
-              what + " reverted in block " + r.getBlockNumber() + " (transaction " + hash + ")");
+              what
+                  + " reverted in block "
+                  + r.getBlockNumber()
+                  + " (transaction "
+                  + hash
+                  + "): "
+                  + revertReason(call, r.getBlockNumber()));
         }
         return new Receipt(
             hash,
@@ -152,6 +160,25 @@ public final class TransactionSender {
       }
       sleep(chain.options().pollInterval());
     }
+  }
+
+  /**
+   * Why a mined transaction reverted, found by replaying it as a call on the state its block left
+   * (it passed gas estimation, so another transaction mined first changed what it relied on).
+   */
+  String revertReason(Transaction call, BigInteger block) {
+    try {
+      var replay = chain.web3j().ethCall(call, DefaultBlockParameter.valueOf(block)).send();
+      if (replay.hasError()) {
+        return Chain.describe(replay.getError());
+      }
+      if (replay.isReverted()) {
+        return replay.getRevertReason();
+      }
+    } catch (IOException e) {
+      LOG.debug("replaying a reverted transaction failed", e);
+    }
+    return "no reason given (out of gas, or a state change within its block)";
   }
 
   private BigInteger takeNonce() {

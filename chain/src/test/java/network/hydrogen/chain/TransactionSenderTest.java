@@ -66,6 +66,25 @@ class TransactionSenderTest {
   }
 
   @Test
+  void aMinedRevertIsExplainedByReplayingTheTransaction(LocalChain c) {
+    // Gas estimation catches reverts before sending; a transaction that still reverts when mined
+    // (another one changed the state first) is replayed on its block's state to say why.
+    String data =
+        org.web3j.abi.FunctionEncoder.encode(
+            new org.web3j.abi.datatypes.Function(
+                "join",
+                List.of(
+                    new org.web3j.abi.datatypes.Utf8String("GPU"),
+                    new org.web3j.abi.datatypes.generated.Uint64(1)),
+                List.of()));
+    var call =
+        new org.web3j.protocol.core.methods.request.Transaction(
+            c.address(11), null, null, null, c.nodes.address(), BigInteger.ZERO, data);
+    assertThat(c.sender(11).revertReason(call, BigInteger.valueOf(c.chain.blockNumber())))
+        .startsWith("ERC20InsufficientAllowance(" + c.nodes.address().toLowerCase() + ", 0, ");
+  }
+
+  @Test
   void etherTransfersAndBalances(LocalChain c) {
     String fresh = Wallets.create().getAddress();
     c.owner.sendEther(fresh, BigInteger.TEN.pow(18));
