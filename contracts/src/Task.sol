@@ -321,31 +321,36 @@ contract Task is Ownable {
     function _settleAgainstResult(Info storage t, uint256 taskId, uint256 i) private {
         if (agree(t.results[t.resultIndex], t.results[i])) {
             _pay(t, taskId, i);
+            return;
+        }
+        if (t.results[i].length == 1) {
+            // A lone error report (say, a model download that failed on this node) earns nothing
+            // and costs nothing: only a wrong image result is slashed.
+            _free(t, taskId, i);
         } else {
             _slash(t, taskId, i);
-            token.safeTransfer(t.creator, t.feePerNode);
-            emit FeeRefunded(taskId, t.creator, t.feePerNode);
         }
+        token.safeTransfer(t.creator, t.feePerNode);
+        emit FeeRefunded(taskId, t.creator, t.feePerNode);
     }
 
-    /// Aborts: refunds the fees of every unsettled node; a disagreeing late node is slashed against
-    /// an agreed error, silent ones were penalised by the caller, the rest are freed.
+    /// Aborts: frees every unsettled node (silent ones were penalised by the caller) and refunds
+    /// the whole fee; nothing was paid before an abort.
     function _abort(Info storage t, uint256 taskId, AbortReason reason) private {
         t.status = Status.ABORTED;
         emit TaskAborted(taskId, reason);
-        uint256 refund = t.feePerNode * NODES_PER_TASK;
         for (uint256 j = 0; j < NODES_PER_TASK; j++) {
-            if (t.parts[j] == Part.SETTLED) continue;
-            if (reason == AbortReason.TASK_ERROR && t.parts[j] == Part.DISCLOSED && t.results[j].length != 1) {
-                _slash(t, taskId, j);
-                continue;
-            }
-            t.parts[j] = Part.SETTLED;
-            nodeRegistry.release(t.nodes[j]);
-            emit TaskNodeSettled(taskId, t.nodes[j], Outcome.FREED, 0);
+            if (t.parts[j] != Part.SETTLED) _free(t, taskId, j);
         }
+        uint256 refund = t.feePerNode * NODES_PER_TASK;
         token.safeTransfer(t.creator, refund);
         emit FeeRefunded(taskId, t.creator, refund);
+    }
+
+    function _free(Info storage t, uint256 taskId, uint256 i) private {
+        t.parts[i] = Part.SETTLED;
+        nodeRegistry.release(t.nodes[i]);
+        emit TaskNodeSettled(taskId, t.nodes[i], Outcome.FREED, 0);
     }
 
     function _pay(Info storage t, uint256 taskId, uint256 i) private {

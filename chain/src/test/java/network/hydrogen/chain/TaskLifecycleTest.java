@@ -394,6 +394,27 @@ class TaskLifecycleTest {
   }
 
   @Test
+  void aLoneErrorReportIsFreedUnpaidNotSlashed(LocalChain c) {
+    Run run = new Run(c, 3).create();
+    TaskResult error = new TaskResult.Error(TaskResult.Error.MODEL_DOWNLOAD_FAILED);
+    List<Receipt> receipts = run.runAll(HONEST, error, HONEST);
+    assertThat(receipts.get(2).events())
+        .contains(new ContractEvent.TaskSuccess(run.task.taskId(), HONEST, run.task.nodes().get(0)))
+        .contains(
+            new ContractEvent.TaskNodeSettled(
+                run.task.taskId(), run.task.nodes().get(1), Outcome.FREED, BigInteger.ZERO));
+    c.tasks.reportUploaded(run.node(0), run.task.taskId());
+    assertThat(run.info(1))
+        .extracting(NodeInfo::status, NodeInfo::stake)
+        .containsExactly(NodeStatus.AVAILABLE, STAKE);
+    assertThat(run.balance(1)).isZero();
+    assertThat(run.balance(0)).isEqualTo(FEE);
+    assertThat(run.balance(2)).isEqualTo(FEE);
+    assertThat(c.token.balanceOf(run.creator.address())).isEqualTo(cnx(80));
+    assertThat(c.token.balanceOf(c.tasks.address())).isZero();
+  }
+
+  @Test
   void malformedResultsAreRejected(LocalChain c) {
     Run run = new Run(c, 3).create();
     byte[] nonce = bytes32(11);
