@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
       GenerateCommand.class,
       BenchCommand.class,
       DevCommand.class,
+      ChainCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Hydrogen extends CommandGroup {
