@@ -32,7 +32,9 @@ import network.hydrogen.engine.tokenizer.ClipTokenizer;
  * {@code DIR/golden/index.json}, then does the same with the weights of {@code
  * DIR/model.safetensors} (configs from {@code DIR/model}). The index is read generically, so a
  * reference folder for another model shape laid out the same way runs unchanged; an SDXL model's
- * prompt encoding and UNet call cases run in {@link SdxlParityCases}.
+ * prompt encoding and UNet call cases run in {@link SdxlParityCases}, those of references on a
+ * {@code base_model} in {@link AdapterParityCheck} (LoRA, textual inversion) and {@link
+ * CompelParityCases} (prompt weighting).
  *
  * <p>Tolerances, from the reference README: token ids exact; one network call {@code 1e-4 × max(1,
  * max|ref|)}; whole runs: final latents {@code 5e-4 × max(1, max|ref|)}, image {@code 1e-3}.
@@ -98,7 +100,9 @@ public final class ParityCheck {
     }
     JsonNode index = JSON.readTree(indexFile.toFile());
     if (index.has(AdapterParityCheck.BASE_MODEL)) {
-      return AdapterParityCheck.run(dir, index, options, report);
+      return index.has(CompelParityCases.SECTION)
+          ? CompelParityCases.run(dir, index, options, report)
+          : AdapterParityCheck.run(dir, index, options, report);
     }
     for (String required :
         List.of("tokens", "text_embeddings", "unet_call", "vae_decode", "txt2img")) {

@@ -29,6 +29,7 @@ class ParityCheckTest {
   static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
+  static final Path SD15_COMPEL = Path.of("src/test/resources/engine-reference/sd15-compel");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
@@ -118,6 +119,25 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySd15CompelCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SD15_COMPEL);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "compel.empty_z",
+            "compel.0.token_ids",
+            "compel.0.conditioning",
+            "compel.3.conditioning",
+            "compel.5.conditioning",
+            "long_prompt.token_ids",
+            "long_prompt.cond",
+            "long_prompt.uncond",
+            "long_prompt.cond_padded",
+            "long_prompt.uncond_padded",
+            "unet_call_long");
+  }
+
+  @Test
   void anAdapterReferenceWithoutItsBaseModelIsMalformed(@TempDir Path dir) throws IOException {
     copy(SD15_LORA.resolve("golden"), dir.resolve("sd15-lora/golden"));
 
@@ -143,7 +163,7 @@ class ParityCheckTest {
   @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
     assertThat(ParityCheck.referenceFolders(SD15.getParent()))
-        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI);
+        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SD15_COMPEL);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
