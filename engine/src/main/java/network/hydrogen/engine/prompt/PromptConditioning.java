@@ -191,7 +191,7 @@ public final class PromptConditioning {
     long[][] masks = new long[chunks][];
     for (int c = 0; c < chunks; c++) {
       ids[c] = tokens.idRow(c);
-      masks[c] = tokens.row(mask, c);
+      masks[c] = tokens.maskRow(mask, c);
     }
     float[] z = encoder.encode(ids, masks).lastHiddenState().values();
     float[] weights = tokens.weights();

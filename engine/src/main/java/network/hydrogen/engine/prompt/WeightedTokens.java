@@ -10,13 +10,16 @@ record WeightedTokens(int[] ids, float[] weights, long[] mask, int chunkLength) 
     return ids.length / chunkLength;
   }
 
-  /** Row {@code chunk} of {@code values}, one of this record's arrays or a copy of one. */
-  long[] row(long[] values, int chunk) {
+  /**
+   * The part of {@code mask} (laid out like {@link #ids()}) that belongs to chunk {@code chunk}.
+   */
+  long[] maskRow(long[] mask, int chunk) {
     long[] row = new long[chunkLength];
-    System.arraycopy(values, chunk * chunkLength, row, 0, chunkLength);
+    System.arraycopy(mask, chunk * chunkLength, row, 0, chunkLength);
     return row;
   }
 
+  /** The ids of chunk {@code chunk}, as the text encoder takes them. */
   long[] idRow(int chunk) {
     long[] row = new long[chunkLength];
     for (int i = 0; i < chunkLength; i++) {
