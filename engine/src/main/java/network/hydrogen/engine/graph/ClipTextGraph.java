@@ -9,13 +9,17 @@ import network.hydrogen.engine.model.ParameterLayout;
 
 /**
  * Builds transformers' {@code CLIPTextModel}: token + position embeddings, pre-LN encoder layers
- * with causal self-attention, final layer norm; outputs the last hidden state, the hidden state
- * before the last layer (SDXL, clip skip) and the pooled end-of-text state (projected when the
- * model has a {@code text_projection}).
+ * with causal self-attention (keys masked by the attention mask input hidden as well), final layer
+ * norm; outputs the last hidden state, the hidden state before the last layer (SDXL, clip skip) and
+ * the pooled end-of-text state (projected when the model has a {@code text_projection}).
  */
 final class ClipTextGraph {
 
   static final String INPUT_IDS = "input_ids";
+
+  /** [batch, sequence] int64, 1 where a token may be attended to, 0 where it is hidden. */
+  static final String ATTENTION_MASK = "attention_mask";
+
   static final String LAST_HIDDEN_STATE = "last_hidden_state";
   static final String PENULTIMATE_HIDDEN_STATE = "penultimate_hidden_state";
   static final String POOLED = "pooled_output";
@@ -27,6 +31,7 @@ final class ClipTextGraph {
     long width = config.hiddenSize();
     long maxPositions = config.maxPositionEmbeddings();
     g.input(INPUT_IDS, DataType.INT64, "batch", "sequence");
+    g.input(ATTENTION_MASK, DataType.INT64, "batch", "sequence");
 
     String tokens =
         g.node(
@@ -42,12 +47,17 @@ final class ClipTextGraph {
             g.ints(0));
     String hidden = g.add(tokens, positions);
 
-    String mask =
+    String causal =
         g.slice(
             causalMask((int) maxPositions, g),
             g.ints(0, 0),
             g.concat(0, sequenceLength, sequenceLength),
             g.ints(0, 1));
+    // [batch, 1, sequence, sequence]: keys the attention mask hides are hidden from every query
+    // too; an all-ones mask leaves exactly the causal mask
+    String hiddenKeys =
+        g.unsqueeze(g.node("Equal", List.of(ATTENTION_MASK, g.constant(new long[] {0}))), 1, 2);
+    String mask = g.node("Where", List.of(hiddenKeys, g.scalar(-Float.MAX_VALUE), causal));
     String penultimate = hidden;
     for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
       penultimate = hidden;

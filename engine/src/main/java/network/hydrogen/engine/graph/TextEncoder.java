@@ -50,8 +50,19 @@ public final class TextEncoder implements AutoCloseable {
     return config;
   }
 
-  /** Encodes a batch of equally long token id rows (usually 77 each). */
+  /** Encodes a batch of equally long token id rows (usually 77 each), every token attended to. */
   public Output encode(long[][] ids) {
+    return encode(ids, null);
+  }
+
+  /**
+   * Encodes a batch of equally long token id rows with an attention mask: keys where {@code
+   * attentionMask} is 0 are hidden from every token (compel's down-weighting), on top of the causal
+   * mask.
+   *
+   * @param attentionMask 0 or 1 per id, the shape of {@code ids}; null attends to every token
+   */
+  public Output encode(long[][] ids, long[][] attentionMask) {
     if (ids.length == 0) {
       throw new IllegalArgumentException("no token ids to encode");
     }
@@ -82,8 +93,13 @@ public final class TextEncoder implements AutoCloseable {
         flat[row * length + i] = id;
       }
     }
+    long[] mask = flatMask(attentionMask, ids.length, length);
     Map<String, OnnxTensor> inputs =
-        Map.of(ClipTextGraph.INPUT_IDS, network.longs(flat, ids.length, length));
+        Map.of(
+            ClipTextGraph.INPUT_IDS,
+            network.longs(flat, ids.length, length),
+            ClipTextGraph.ATTENTION_MASK,
+            network.longs(mask, ids.length, length));
     Map<String, FloatTensor> out =
         network.run(
             inputs,
@@ -94,6 +110,44 @@ public final class TextEncoder implements AutoCloseable {
         out.get(ClipTextGraph.LAST_HIDDEN_STATE),
         out.get(ClipTextGraph.PENULTIMATE_HIDDEN_STATE),
         out.get(ClipTextGraph.POOLED));
+  }
+
+  private static long[] flatMask(long[][] attentionMask, int rows, int length) {
+    long[] flat = new long[rows * length];
+    if (attentionMask == null) {
+      Arrays.fill(flat, 1);
+      return flat;
+    }
+    if (attentionMask.length != rows) {
+      throw new IllegalArgumentException(
+          "the attention mask has " + attentionMask.length + " rows, the ids " + rows);
+    }
+    for (int row = 0; row < rows; row++) {
+      if (attentionMask[row].length != length) {
+        throw new IllegalArgumentException(
+            "attention mask row "
+                + row
+                + " has "
+                + attentionMask[row].length
+                + " values, not "
+                + length);
+      }
+      for (int i = 0; i < length; i++) {
+        long value = attentionMask[row][i];
+        if (value != 0 && value != 1) {
+          throw new IllegalArgumentException(
+              "attention mask value "
+                  + value
+                  + " at row "
+                  + row
+                  + ", position "
+                  + i
+                  + " is not 0 or 1");
+        }
+        flat[row * length + i] = value;
+      }
+    }
+    return flat;
   }
 
   /** {@link #encode(long[][])} for int ids. */

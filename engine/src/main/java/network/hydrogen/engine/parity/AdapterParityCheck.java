@@ -49,20 +49,38 @@ final class AdapterParityCheck {
   static List<CaseResult> run(
       Path dir, JsonNode index, InferenceOptions options, Consumer<CaseResult> report)
       throws IOException {
-    Path base = baseModel(dir, index);
     if (!index.has("lora") && !index.has("embeddings")) {
       throw new MalformedReferenceException(
           dir + "/golden/index.json has neither a 'lora' nor an 'embeddings' section");
     }
     AdapterParityCheck adapterCheck = new AdapterParityCheck(dir, index, options);
+    return onBaseModel(dir, index, report, adapterCheck::runFormat);
+  }
+
+  /** The cases of a reference folder for one format of its model. */
+  @FunctionalInterface
+  interface FormatCases {
+    void run(String format, StableDiffusionModel model, Consumer<CaseResult> report)
+        throws IOException;
+  }
+
+  /**
+   * Runs {@code cases} on the {@code base_model} of the index (a sibling reference folder), first
+   * its diffusers folder, then its single file, and returns the results it reported.
+   *
+   * @throws MalformedReferenceException when the base model lacks one of them
+   */
+  static List<CaseResult> onBaseModel(
+      Path dir, JsonNode index, Consumer<CaseResult> report, FormatCases cases) throws IOException {
+    Path base = baseModel(dir, index);
     List<CaseResult> results = new ArrayList<>();
     Consumer<CaseResult> collect =
         result -> {
           results.add(result);
           report.accept(result);
         };
-    adapterCheck.runFormat("diffusers", ModelFiles.open(base.resolve("model")), collect);
-    adapterCheck.runFormat(
+    cases.run("diffusers", ModelFiles.open(base.resolve("model")), collect);
+    cases.run(
         "single-file",
         ModelFiles.open(base.resolve("model.safetensors"), base.resolve("model")),
         collect);

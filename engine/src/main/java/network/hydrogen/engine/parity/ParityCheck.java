@@ -34,7 +34,9 @@ import network.hydrogen.engine.tokenizer.ClipTokenizer;
  * DIR/model.safetensors} (configs from {@code DIR/model}). The index is read generically, so a
  * reference folder for another model shape laid out the same way runs unchanged; an SDXL model's
  * prompt encoding and UNet call cases run in {@link SdxlParityCases}; an SDXL refiner reference (an
- * {@code ensemble} section) runs in {@link RefinerParityCheck}.
+ * {@code ensemble} section) runs in {@link RefinerParityCheck}; those of references on a {@code
+ * base_model} in {@link AdapterParityCheck} (LoRA, textual inversion), {@link CompelParityCases}
+ * (prompt weighting) and {@link ControlNetParityCheck}.
  *
  * <p>Tolerances, from the reference README: token ids exact; one network call {@code 1e-4 × max(1,
  * max|ref|)}; whole runs: final latents {@code 5e-4 × max(1, max|ref|)}, image {@code 1e-3}.
@@ -103,7 +105,9 @@ public final class ParityCheck {
       return ControlNetParityCheck.run(dir, index, options, report);
     }
     if (index.has(AdapterParityCheck.BASE_MODEL)) {
-      return AdapterParityCheck.run(dir, index, options, report);
+      return index.has(CompelParityCases.SECTION)
+          ? CompelParityCases.run(dir, index, options, report)
+          : AdapterParityCheck.run(dir, index, options, report);
     }
     if (index.has(RefinerParityCheck.ENSEMBLE)) {
       return RefinerParityCheck.run(dir, index, options, report);

@@ -2,6 +2,7 @@ package network.hydrogen.engine.pipeline;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -17,6 +18,7 @@ import network.hydrogen.engine.lora.Loras;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.model.VaeConfig;
+import network.hydrogen.engine.prompt.PromptConditioning;
 import network.hydrogen.engine.scheduler.Scheduler;
 import network.hydrogen.engine.scheduler.SchedulerRun;
 import network.hydrogen.engine.scheduler.Schedulers;
@@ -38,6 +40,7 @@ public final class TextToImage implements AutoCloseable {
   private final VaeDecoder vaeDecoder;
   private final SdxlConditioning sdxl;
   private final ControlNet controlNet;
+  private final PromptConditioning prompts;
 
   private TextToImage(
       StableDiffusionModel model,
@@ -54,6 +57,7 @@ public final class TextToImage implements AutoCloseable {
     this.vaeDecoder = vaeDecoder;
     this.sdxl = sdxl;
     this.controlNet = controlNet;
+    this.prompts = textEncoder == null ? null : new PromptConditioning(tokenizer, textEncoder);
   }
 
   /**
@@ -370,21 +374,28 @@ public final class TextToImage implements AutoCloseable {
     return new Denoised(latents, unetNanos);
   }
 
-  /** The encoder hidden states of the UNet batch: [uncond × n, cond × n], or cond × n unguided. */
+  /**
+   * The encoder hidden states of the UNet batch: [uncond × n, cond × n], or cond × n unguided; a
+   * prompt and negative prompt of different lengths (long prompts) are padded to the longer.
+   */
   private FloatTensor conditioning(GenerationRequest request, GenerationListener listener) {
     int images = request.numImages();
-    float[] cond = encode(request.prompt());
-    float[] uncond = request.guided() ? encode(request.negativePrompt()) : null;
-    int passes = uncond == null ? 1 : 2;
-    int sequence = tokenizer.maxLength();
-    int width = cond.length / sequence;
-    long[] shape = {1, sequence, width};
-    listener.onTensor("text_embeddings.cond", new FloatTensor(shape, cond));
-    if (uncond != null) {
-      listener.onTensor("text_embeddings.uncond", new FloatTensor(shape, uncond));
+    FloatTensor cond = prompts.encode(request.prompt());
+    FloatTensor uncond = null;
+    if (request.guided()) {
+      List<FloatTensor> padded =
+          prompts.padToSameLength(List.of(cond, prompts.encode(request.negativePrompt())));
+      cond = padded.get(0);
+      uncond = padded.get(1);
     }
+    listener.onTensor("text_embeddings.cond", cond);
+    if (uncond != null) {
+      listener.onTensor("text_embeddings.uncond", uncond);
+    }
+    int passes = uncond == null ? 1 : 2;
     return new FloatTensor(
-        new long[] {passes * images, sequence, width}, batchRows(uncond, cond, images));
+        new long[] {passes * images, cond.dim(1), cond.dim(2)},
+        batchRows(uncond == null ? null : uncond.values(), cond.values(), images));
   }
 
   /**
@@ -452,16 +463,23 @@ public final class TextToImage implements AutoCloseable {
   }
 
   /**
-   * The text encoder's last hidden state of {@code text}, [1, 77, hidden] flattened: the SD 1.x/2.x
-   * conditioning (SDXL models are conditioned through {@link #sdxl()}).
+   * The SD 1.x/2.x conditioning of {@code text} in Compel syntax, [1, 77 × chunks, hidden]
+   * flattened: the text encoder's last hidden state for a plain prompt of up to 75 tokens (SDXL
+   * models are conditioned through {@link #sdxl()}).
+   *
+   * @throws network.hydrogen.task.prompt.PromptSyntaxException when it is not valid Compel syntax
    */
   public float[] encode(String text) {
-    if (tokenizer == null) {
+    if (prompts == null) {
       throw new IllegalStateException(
           "the SDXL refiner has no first text encoder; encode through sdxl()");
     }
-    int[] ids = tokenizer.encode(text);
-    return textEncoder.encode(new int[][] {ids}).lastHiddenState().values();
+    return prompts.encode(text).values();
+  }
+
+  /** Compel prompt weighting and long prompts on this model's tokenizer and text encoder. */
+  public PromptConditioning prompts() {
+    return prompts;
   }
 
   /** Image {@code i}'s guided model output: {@code uncond + cfg · (cond − uncond)}. */

@@ -21,6 +21,7 @@ import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
@@ -58,6 +59,9 @@ public final class ClipTokenizer {
 
   private final Map<String, Integer> vocab;
 
+  /** The vocabulary's token strings by id (null where no vocabulary entry has the id). */
+  private final String[] tokenTexts;
+
   /** (left id << 32 | right id) of each merge to its rank and merged id, packed the same way. */
   private final Map<Long, Long> merges;
 
@@ -86,6 +90,9 @@ public final class ClipTokenizer {
       int unkId,
       int maxLength) {
     this.vocab = vocab;
+    this.tokenTexts =
+        new String[vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1];
+    vocab.forEach((text, id) -> tokenTexts[id] = text);
     this.merges = merges;
     this.specialTokens = specialTokens;
     this.addedTokens = addedTokens;
@@ -218,6 +225,21 @@ public final class ClipTokenizer {
     System.arraycopy(tokens, 0, ids, 1, tokens.length);
     ids[ids.length - 1] = eosId;
     return ids;
+  }
+
+  /** The text's tokens alone: no BOS, EOS, padding or truncation (compel's prompt fragments). */
+  public int[] tokens(String text) {
+    return tokenize(text);
+  }
+
+  /**
+   * The vocabulary entry of {@code id}, e.g. {@code "fox</w>"} (a word end) or {@code ".</w>"};
+   * empty for ids outside {@code vocab.json} (added textual inversion tokens).
+   */
+  public Optional<String> tokenText(int id) {
+    return id >= 0 && id < tokenTexts.length
+        ? Optional.ofNullable(tokenTexts[id])
+        : Optional.empty();
   }
 
   /** The text encoder's sequence length (77 for CLIP). */

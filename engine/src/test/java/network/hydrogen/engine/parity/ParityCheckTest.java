@@ -33,6 +33,7 @@ class ParityCheckTest {
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
   static final Path SD15_CONTROLNET =
       Path.of("src/test/resources/engine-reference/sd15-controlnet");
+  static final Path SD15_COMPEL = Path.of("src/test/resources/engine-reference/sd15-compel");
 
   @Test
   void everySd15CasePassesInBothFormats() throws IOException {
@@ -177,6 +178,25 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySd15CompelCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SD15_COMPEL);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "compel.empty_z",
+            "compel.0.token_ids",
+            "compel.0.conditioning",
+            "compel.3.conditioning",
+            "compel.5.conditioning",
+            "long_prompt.token_ids",
+            "long_prompt.cond",
+            "long_prompt.uncond",
+            "long_prompt.cond_padded",
+            "long_prompt.uncond_padded",
+            "unet_call_long");
+  }
+
+  @Test
   void anAdapterReferenceWithoutItsBaseModelIsMalformed(@TempDir Path dir) throws IOException {
     copy(SD15_LORA.resolve("golden"), dir.resolve("sd15-lora/golden"));
 
@@ -202,7 +222,8 @@ class ParityCheckTest {
   @Test
   void aFolderOfReferencesListsEachReference() throws IOException {
     assertThat(ParityCheck.referenceFolders(SD15.getParent()))
-        .contains(SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER, SD15_CONTROLNET);
+        .contains(
+            SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER, SD15_CONTROLNET, SD15_COMPEL);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
