@@ -148,15 +148,19 @@ class ReplacementComponentsTest {
   }
 
   @Test
-  void aVaeFolderAndAnLdmKeyedVaeFileGiveTheSameImage() throws IOException {
+  void aVaeFolderAnLdmKeyedFileAndADiffusersKeyedFileGiveTheSameImage() throws IOException {
     StableDiffusionModel fromFolder =
         ReplacementComponents.withVae(base, vaeFolder("vae", config("vae")), null);
     StableDiffusionModel fromFile = ReplacementComponents.withVae(base, vaeFile(), null);
+    StableDiffusionModel fromDiffusersFile =
+        ReplacementComponents.withVae(
+            base, dir.resolve("vae/diffusion_pytorch_model.safetensors"), null);
 
     GeneratedImages folderImages = generate(fromFolder);
 
     assertThat(fromFile.vae().config()).isEqualTo(base.vae().config());
     assertThat(generate(fromFile).images()).containsExactly(folderImages.images());
+    assertThat(generate(fromDiffusersFile).images()).containsExactly(folderImages.images());
     assertThat(folderImages.images())
         .containsExactly(decodedDirectly(fromFolder.vae(), folderImages.latents()));
   }
