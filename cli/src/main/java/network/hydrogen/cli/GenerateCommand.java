@@ -85,7 +85,7 @@ final class GenerateCommand implements Callable<Integer> {
     try {
       request = GenerationRequest.fromTask(args);
       ModelLibrary library = new ModelLibrary(models);
-      model = library.open(args.baseModel().name(), args.baseModel().variant());
+      model = library.openBase(args);
       adapters = Adapters.fromTask(args, library);
       if (args.refiner().isPresent()) {
         TaskArgs.Refiner refiner = args.refiner().get();

@@ -115,16 +115,33 @@ class EngineCommandsTest {
   }
 
   @Test
-  void generateRefusesFeaturesTheEngineDoesNotRunYet() throws IOException {
+  void generateAppliesTheTaskVaeAndNamesOneThatIsNotInTheFolder() throws IOException {
+    Path models = models();
+    Files.createDirectories(models.resolve("stabilityai"));
+    Files.createSymbolicLink(
+        models.resolve("stabilityai/sd-vae-ft-mse"),
+        REFERENCE.resolve("model/vae").toAbsolutePath());
+    String vae = ", \"vae\": \"stabilityai/sd-vae-ft-mse\"";
+
     CliRun run =
         CliRun.of(
             "generate",
-            task(", \"vae\": \"stabilityai/sd-vae-ft-mse\"").toString(),
+            task(vae).toString(),
             "--models",
-            models().toString());
+            models.toString(),
+            "--out",
+            dir.resolve("out").toString());
+    CliRun missing =
+        CliRun.of(
+            "generate",
+            task(", \"unet\": \"someone/unet\"").toString(),
+            "--models",
+            models.toString());
 
-    assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
-    assertThat(run.err()).contains("does not run these task fields yet: vae");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out().strip().lines()).hasSize(2);
+    assertThat(missing.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
+    assertThat(missing.err()).contains("UNet someone/unet is not in the models folder");
   }
 
   @Test

@@ -10,7 +10,9 @@ import java.util.Optional;
 import java.util.stream.Stream;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.ModelFiles;
+import network.hydrogen.engine.model.ReplacementComponents;
 import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.task.TaskArgs;
 
 /**
  * A local models folder, where tasks' models are looked up by the name a task gives them: a Hugging
@@ -116,18 +118,7 @@ public record ModelLibrary(Path root) {
    * @throws ModelNotFoundException when it is not in the library, listing where it was looked for
    */
   public StableDiffusionModel open(String name, Optional<String> variant) throws IOException {
-    Path path =
-        find(name)
-            .orElseThrow(
-                () ->
-                    new ModelNotFoundException(
-                        "model "
-                            + name
-                            + " is not in the models folder "
-                            + root
-                            + " (looked for "
-                            + candidates(name)
-                            + ")"));
+    Path path = locate("model", name);
     return Files.isDirectory(path)
         ? ModelFiles.openFolder(path, variant.orElse(null))
         : ModelFiles.open(path);
@@ -140,18 +131,42 @@ public record ModelLibrary(Path root) {
    * @throws ModelNotFoundException when it is not in the library, listing where it was looked for
    */
   public ControlNetModel openControlNet(String name, Optional<String> variant) throws IOException {
-    Path path =
-        find(name)
-            .orElseThrow(
-                () ->
-                    new ModelNotFoundException(
-                        "ControlNet "
-                            + name
-                            + " is not in the models folder "
-                            + root
-                            + " (looked for "
-                            + candidates(name)
-                            + ")"));
-    return ControlNetModel.open(path, variant.orElse(null));
+    return ControlNetModel.open(locate("ControlNet", name), variant.orElse(null));
+  }
+
+  /**
+   * Opens a task's base model with its replacement {@code vae} and {@code unet}, if it names them
+   * (see {@link ReplacementComponents}); their diffusers folders are read with the base model's
+   * weights variant.
+   *
+   * @throws ModelNotFoundException when the model or a replacement is not in the library
+   */
+  public StableDiffusionModel openBase(TaskArgs task) throws IOException {
+    Optional<String> variant = task.baseModel().variant();
+    StableDiffusionModel model = open(task.baseModel().name(), variant);
+    if (!task.vae().isEmpty()) {
+      model = ReplacementComponents.withVae(model, locate("VAE", task.vae()), variant.orElse(null));
+    }
+    if (!task.unet().isEmpty()) {
+      model =
+          ReplacementComponents.withUnet(model, locate("UNet", task.unet()), variant.orElse(null));
+    }
+    return model;
+  }
+
+  /** Where {@code name} lies; {@code kind} says what it is, for the message when it is absent. */
+  private Path locate(String kind, String name) {
+    return find(name)
+        .orElseThrow(
+            () ->
+                new ModelNotFoundException(
+                    kind
+                        + " "
+                        + name
+                        + " is not in the models folder "
+                        + root
+                        + " (looked for "
+                        + candidates(name)
+                        + ")"));
   }
 }

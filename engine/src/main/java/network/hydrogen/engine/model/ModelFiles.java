@@ -396,7 +396,7 @@ public final class ModelFiles {
 
   // ---- single file ----
 
-  private static SafeTensorsFile openCheckpoint(Path path) throws IOException {
+  static SafeTensorsFile openCheckpoint(Path path) throws IOException {
     if (!Files.isRegularFile(path)) {
       throw new ModelFormatException(path, "is missing");
     }
@@ -411,13 +411,18 @@ public final class ModelFiles {
     return PICKLE_SUFFIXES.stream().anyMatch(name::endsWith);
   }
 
-  /** A raw pickle starts with the PROTO opcode 0x80, a PyTorch zip file with "PK\3\4". */
+  /**
+   * A raw pickle starts with the PROTO opcode 0x80, a PyTorch zip file with "PK\3\4". A safetensors
+   * file may start with 0x80 too (the low byte of its header length), but its header JSON then
+   * opens at byte 8.
+   */
   private static boolean startsLikePickle(Path path) throws IOException {
-    byte[] head = new byte[4];
+    byte[] head = new byte[9];
     try (InputStream in = Files.newInputStream(path)) {
-      int read = in.readNBytes(head, 0, 4);
-      return (read >= 1 && (head[0] & 0xff) == 0x80)
-          || (read == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4);
+      int read = in.readNBytes(head, 0, head.length);
+      boolean safeTensorsHeader = read == head.length && head[8] == '{';
+      return (read >= 1 && (head[0] & 0xff) == 0x80 && !safeTensorsHeader)
+          || (read >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4);
     }
   }
 

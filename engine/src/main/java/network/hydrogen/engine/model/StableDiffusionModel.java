@@ -83,6 +83,36 @@ public record StableDiffusionModel(
     return modelIndex.path("force_zeros_for_empty_prompt").asBoolean(false);
   }
 
+  /** This model with another VAE (see {@link ReplacementComponents#withVae}). */
+  public StableDiffusionModel withVae(Component<VaeConfig> replacement) {
+    return new StableDiffusionModel(
+        source,
+        family,
+        modelIndex,
+        textEncoder,
+        unet,
+        replacement,
+        schedulerConfig,
+        tokenizer,
+        textEncoder2,
+        tokenizer2);
+  }
+
+  /** This model with another UNet (see {@link ReplacementComponents#withUnet}). */
+  public StableDiffusionModel withUnet(Component<UNetConfig> replacement) {
+    return new StableDiffusionModel(
+        source,
+        family,
+        modelIndex,
+        textEncoder,
+        replacement,
+        vae,
+        schedulerConfig,
+        tokenizer,
+        textEncoder2,
+        tokenizer2);
+  }
+
   /** One network: its config and its weights, by diffusers parameter names. */
   public record Component<C>(C config, WeightSource weights) {}
 }

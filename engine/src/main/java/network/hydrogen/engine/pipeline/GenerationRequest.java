@@ -3,8 +3,6 @@ package network.hydrogen.engine.pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import network.hydrogen.task.TaskArgs;
 
@@ -87,23 +85,10 @@ public record GenerationRequest(
    * {@link Adapters} ({@link Adapters#fromTask}), its {@code refiner} a {@link Refiner.Handover}
    * ({@link Refiner.Handover#fromTask}), its {@code controlnet} a load-time ControlNet ({@link
    * network.hydrogen.engine.library.ModelLibrary#openControlNet}) with a {@link
-   * ControlNetInput#fromTask}; none of them is part of the request.
-   *
-   * @throws UnsupportedTaskException when the task uses a feature this engine does not run yet,
-   *     naming the field
+   * ControlNetInput#fromTask}, its {@code vae} and {@code unet} replacements of the model's ({@link
+   * network.hydrogen.engine.library.ModelLibrary#openBase}); none of them is part of the request.
    */
   public static GenerationRequest fromTask(TaskArgs task) {
-    List<String> unsupported = new ArrayList<>();
-    if (!task.vae().isEmpty()) {
-      unsupported.add("vae");
-    }
-    if (!task.unet().isEmpty()) {
-      unsupported.add("unet");
-    }
-    if (!unsupported.isEmpty()) {
-      throw new UnsupportedTaskException(
-          "the engine does not run these task fields yet: " + String.join(", ", unsupported));
-    }
     TaskArgs.TaskConfig config = task.taskConfig();
     return new GenerationRequest(
         task.prompt(),
