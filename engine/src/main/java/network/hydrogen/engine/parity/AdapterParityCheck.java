@@ -12,7 +12,6 @@ import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.lora.Lora;
 import network.hydrogen.engine.lora.LoraFile;
-import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.Adapters;
 import network.hydrogen.engine.pipeline.TextToImage;
@@ -73,18 +72,8 @@ final class AdapterParityCheck {
   static List<CaseResult> onBaseModel(
       Path dir, JsonNode index, Consumer<CaseResult> report, FormatCases cases) throws IOException {
     Path base = baseModel(dir, index);
-    List<CaseResult> results = new ArrayList<>();
-    Consumer<CaseResult> collect =
-        result -> {
-          results.add(result);
-          report.accept(result);
-        };
-    cases.run("diffusers", ModelFiles.open(base.resolve("model")), collect);
-    cases.run(
-        "single-file",
-        ModelFiles.open(base.resolve("model.safetensors"), base.resolve("model")),
-        collect);
-    return results;
+    return ParityCheck.inBothFormats(
+        report, (format, collect) -> cases.run(format.label(), format.open(base), collect));
   }
 
   /** The sibling reference folder named by {@code base_model}, with both of its model files. */

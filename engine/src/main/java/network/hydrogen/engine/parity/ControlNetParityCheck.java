@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import network.hydrogen.engine.controlnet.ControlImage;
@@ -13,7 +12,6 @@ import network.hydrogen.engine.graph.ControlNet;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.model.ControlNetModel;
-import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.Adapters;
 import network.hydrogen.engine.pipeline.ControlNetInput;
@@ -60,20 +58,10 @@ final class ControlNetParityCheck {
     }
     ControlNetParityCheck controlCheck = new ControlNetParityCheck(dir, index, options);
     ControlNetModel controlNet = ControlNetModel.open(controlNetDir);
-    List<CaseResult> results = new ArrayList<>();
-    Consumer<CaseResult> collect =
-        result -> {
-          results.add(result);
-          report.accept(result);
-        };
-    controlCheck.runFormat(
-        "diffusers", ModelFiles.open(base.resolve("model")), controlNet, collect);
-    controlCheck.runFormat(
-        "single-file",
-        ModelFiles.open(base.resolve("model.safetensors"), base.resolve("model")),
-        controlNet,
-        collect);
-    return results;
+    return ParityCheck.inBothFormats(
+        report,
+        (format, collect) ->
+            controlCheck.runFormat(format.label(), format.open(base), controlNet, collect));
   }
 
   private void runFormat(

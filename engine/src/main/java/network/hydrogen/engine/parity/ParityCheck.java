@@ -130,17 +130,53 @@ public final class ParityCheck {
       }
     }
     ParityCheck check = new ParityCheck(dir, index, options);
+    return inBothFormats(
+        report, (format, collect) -> check.runFormat(format.label(), format.open(dir), collect));
+  }
+
+  /** The two file formats of a reference folder's model, in the order they are checked. */
+  enum Format {
+    /** {@code model/}, a diffusers folder. */
+    DIFFUSERS("diffusers"),
+    /** {@code model.safetensors}, the original-format single file, with the folder's configs. */
+    SINGLE_FILE("single-file");
+
+    private final String label;
+
+    Format(String label) {
+      this.label = label;
+    }
+
+    String label() {
+      return label;
+    }
+
+    /** The model of the reference folder {@code folder} in this format. */
+    StableDiffusionModel open(Path folder) throws IOException {
+      return this == DIFFUSERS
+          ? ModelFiles.open(folder.resolve("model"))
+          : ModelFiles.open(folder.resolve("model.safetensors"), folder.resolve("model"));
+    }
+  }
+
+  /** The cases of one format, reporting to {@code report}. */
+  @FunctionalInterface
+  interface CasesInFormat {
+    void run(Format format, Consumer<CaseResult> report) throws IOException;
+  }
+
+  /** Runs {@code cases} in each format, reporting each result as it comes, and returns them all. */
+  static List<CaseResult> inBothFormats(Consumer<CaseResult> report, CasesInFormat cases)
+      throws IOException {
     List<CaseResult> results = new ArrayList<>();
     Consumer<CaseResult> collect =
         result -> {
           results.add(result);
           report.accept(result);
         };
-    check.runFormat("diffusers", ModelFiles.open(dir.resolve("model")), collect);
-    check.runFormat(
-        "single-file",
-        ModelFiles.open(dir.resolve("model.safetensors"), dir.resolve("model")),
-        collect);
+    for (Format format : Format.values()) {
+      cases.run(format, collect);
+    }
     return results;
   }
 

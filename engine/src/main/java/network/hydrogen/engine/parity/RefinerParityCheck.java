@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
-import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.AestheticScore;
 import network.hydrogen.engine.pipeline.BatchNoise;
@@ -66,23 +65,10 @@ final class RefinerParityCheck {
     }
     RefinerParityCheck refiner =
         new RefinerParityCheck(new ParityCheck(dir, index, options), index, options);
-    List<CaseResult> results = new ArrayList<>();
-    Consumer<CaseResult> collect =
-        result -> {
-          results.add(result);
-          report.accept(result);
-        };
-    refiner.runFormat(
-        "diffusers",
-        ModelFiles.open(dir.resolve("model")),
-        ModelFiles.open(base.resolve("model")),
-        collect);
-    refiner.runFormat(
-        "single-file",
-        ModelFiles.open(dir.resolve("model.safetensors"), dir.resolve("model")),
-        ModelFiles.open(base.resolve("model.safetensors"), base.resolve("model")),
-        collect);
-    return results;
+    return ParityCheck.inBothFormats(
+        report,
+        (format, collect) ->
+            refiner.runFormat(format.label(), format.open(dir), format.open(base), collect));
   }
 
   /** The base reference folder: the ensemble's {@code base}, as {@code ../NAME/model ...}. */
