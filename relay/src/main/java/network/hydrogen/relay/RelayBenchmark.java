@@ -158,8 +158,8 @@ public final class RelayBenchmark {
         for (int t = 0; t < clients; t++) {
           RelayClient client = new RelayClient(base, creator);
           BigInteger id = ids.get(t);
-          Path target = work.resolve("download-" + t + ".png");
           for (int r = 0; r < rounds; r++) {
+            Path target = work.resolve("download-" + t + "-" + r + ".png");
             downloads.add(timed(() -> client.downloadResult(id, 0, target)));
           }
         }
