@@ -12,11 +12,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.Executors;
@@ -144,16 +146,14 @@ public final class RelayServer implements AutoCloseable {
     }
     BigInteger taskId = taskId(request.get("task_id").asText());
     List<ContractEvent.TaskCreated> created = created(taskId);
-    String creator = created.getFirst().creator().toLowerCase(java.util.Locale.ROOT);
+    String creator = created.getFirst().creator().toLowerCase(Locale.ROOT);
     if (!creator.equals(signer)) {
       throw new RelayException(
           403, "only the task's creator " + creator + " may upload its args, not " + signer);
     }
     ValidTask task;
     try {
-      task =
-          Tasks.parse(
-              request.get("task_args").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      task = Tasks.parse(request.get("task_args").asText().getBytes(StandardCharsets.UTF_8));
     } catch (InvalidTaskException e) {
       throw new RelayException(400, "invalid task args: " + e.getMessage());
     }
@@ -176,7 +176,7 @@ public final class RelayServer implements AutoCloseable {
     BigInteger taskId = taskId(ctx.pathParam("task_id"));
     String signer = authenticate(ctx, ctx.path(), Keccak.of(new byte[0]));
     List<String> nodes =
-        created(taskId).stream().map(c -> c.node().toLowerCase(java.util.Locale.ROOT)).toList();
+        created(taskId).stream().map(c -> c.node().toLowerCase(Locale.ROOT)).toList();
     if (!nodes.contains(signer)) {
       throw new RelayException(403, signer + " is not a selected node of task " + taskId);
     }

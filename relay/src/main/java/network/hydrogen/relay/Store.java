@@ -16,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -71,7 +72,7 @@ final class Store implements AutoCloseable {
     try (PreparedStatement st =
         db.prepareStatement(
             "INSERT INTO used_signatures(signature, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING")) {
-      st.setString(1, signature.toLowerCase(java.util.Locale.ROOT));
+      st.setString(1, signature.toLowerCase(Locale.ROOT));
       st.setLong(2, now.getEpochSecond());
       return st.executeUpdate() == 1;
     } catch (SQLException e) {
