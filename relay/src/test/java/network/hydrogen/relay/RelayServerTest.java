@@ -358,6 +358,17 @@ class RelayServerTest {
     Files.write(tooBig, new byte[(2 << 20) + 1]);
     assertThatThrownBy(() -> client(resultNode).uploadResults(task.id(), List.of(tooBig)))
         .satisfies(e -> assertThat(status(e)).isEqualTo(413));
+    assertThatThrownBy(
+            () ->
+                client(resultNode)
+                    .uploadResults(task.id(), java.util.Collections.nCopies(5, images.get(0))))
+        .satisfies(e -> assertThat(status(e)).isEqualTo(413))
+        .hasMessageContaining("limit of 4");
+    Path wide = dir.resolve("wide.png");
+    ImageIO.write(new BufferedImage(1100, 8, BufferedImage.TYPE_INT_RGB), "png", wide.toFile());
+    assertThatThrownBy(() -> client(resultNode).uploadResults(task.id(), List.of(wide)))
+        .satisfies(e -> assertThat(status(e)).isEqualTo(413))
+        .hasMessageContaining("1100x8");
     client(resultNode).uploadResults(task.id(), images);
   }
 
