@@ -18,6 +18,11 @@ import org.web3j.abi.datatypes.generated.Uint256;
 import org.web3j.abi.datatypes.generated.Uint64;
 import org.web3j.abi.datatypes.generated.Uint8;
 import org.web3j.crypto.Hash;
+import org.web3j.protocol.core.DefaultBlockParameterName;
+import org.web3j.protocol.core.methods.request.EthFilter;
+import org.web3j.protocol.core.methods.response.EthLog;
+import org.web3j.protocol.core.methods.response.Log;
+import org.web3j.utils.Numeric;
 
 /**
  * The Task contract: create a task (three random nodes), commit, disclose, report the upload, time
@@ -159,6 +164,27 @@ public final class TaskContract {
         (BigInteger) out.get(5).getValue(),
         nodes.stream().map(a -> a.getValue().toLowerCase(Locale.ROOT)).toList(),
         parts.stream().map(p -> NodePart.values()[p.getValue().intValueExact()]).toList());
+  }
+
+  /**
+   * The TaskCreated events of a task (one per selected node, in round order), read from the chain's
+   * logs: the only place the task hash and data hash are recorded. Empty for an unknown task.
+   */
+  public List<ContractEvent.TaskCreated> created(BigInteger taskId) {
+    EthFilter filter =
+        new EthFilter(
+            DefaultBlockParameterName.EARLIEST, DefaultBlockParameterName.LATEST, address);
+    filter.addSingleTopic(
+        Hash.sha3String("TaskCreated(uint256,address,address,bytes32,bytes32,uint256)"));
+    filter.addSingleTopic(Numeric.toHexStringWithPrefixZeroPadded(taskId, 64));
+    EthLog result = chain.rpc(chain.web3j().ethGetLogs(filter), "eth_getLogs");
+    return result.getLogs().stream()
+        .map(r -> EventCodec.decode((Log) r.get()))
+        .flatMap(Optional::stream)
+        .filter(ContractEvent.TaskCreated.class::isInstance)
+        .map(ContractEvent.TaskCreated.class::cast)
+        .sorted(java.util.Comparator.comparingInt(ContractEvent.TaskCreated::round))
+        .toList();
   }
 
   /** What the i-th selected node (0 to 2) disclosed, or empty before it did. */

@@ -7,5 +7,5 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures.",
-    subcommands = {EngineBenchCommand.class, ChainBenchCommand.class})
+    subcommands = {EngineBenchCommand.class, ChainBenchCommand.class, RelayBenchCommand.class})
 final class BenchCommand extends CommandGroup {}

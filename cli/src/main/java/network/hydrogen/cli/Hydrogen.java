@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       BenchCommand.class,
       DevCommand.class,
       ChainCommand.class,
+      RelayCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Hydrogen extends CommandGroup {
