@@ -373,7 +373,8 @@ public final class RelayServer implements AutoCloseable {
       }
       ImageReader reader = readers.next();
       try {
-        reader.setInput(in);
+        // Metadata is ignored so that ancillary chunks, however large, are skipped, not held.
+        reader.setInput(in, true, true);
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
         if (w > config.maxImageSide() || h > config.maxImageSide()) {

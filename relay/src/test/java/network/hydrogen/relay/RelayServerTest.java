@@ -453,6 +453,27 @@ class RelayServerTest {
   }
 
   @Test
+  void aLargeUploadDoesNotGrowTheRelayHeap() throws Exception {
+    relay.close();
+    relay = RelayServer.start(config().withLimits(64 * 1024, 32 << 20, 4, 1024), tasks);
+    base = URI.create("http://127.0.0.1:" + relay.port());
+    Path small = image(7);
+    long size = 24L << 20;
+    Path large = dir.resolve("large.png");
+    RelayBenchmark.padPng(small, large, size);
+    assertThat(Files.size(large)).isEqualTo(size);
+    Created task = createTask(validTask.hash());
+    Credentials resultNode = succeed(task, new TaskResult.ImageHashes(new long[] {phash(small)}));
+    long before = RelayBenchmark.usedHeapAfterGc();
+    client(resultNode).uploadResults(task.id(), List.of(large));
+    long growth = RelayBenchmark.usedHeapAfterGc() - before;
+    assertThat(growth).isLessThan(size / 2);
+    Path out = dir.resolve("large-download.png");
+    client(accounts.get(0)).downloadResult(task.id(), 0, out);
+    assertThat(Files.mismatch(out, large)).isEqualTo(-1);
+  }
+
+  @Test
   void healthMetricsAndOpenApiAreServed() throws Exception {
     HttpResponse<String> health = rawSend(HttpRequest.newBuilder(base.resolve("/health")).build());
     assertThat(health.statusCode()).isEqualTo(200);
