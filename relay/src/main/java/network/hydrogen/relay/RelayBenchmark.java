@@ -109,8 +109,8 @@ public final class RelayBenchmark {
       throw new IllegalArgumentException("clients and rounds must be at least 1");
     }
     Path work = Files.createTempDirectory("hydrogen-relay-bench");
-    int nodeCount = clients + 5;
     int taskCount = clients + PADDED_SIZES.length * PADDED_UPLOADS;
+    int nodeCount = taskCount + 5;
     try (DevChain dev =
             DevChain.start(contractsDir, port, nodeCount, TokenContract.cnx(10_000), null);
         Chain chain =
@@ -136,9 +136,14 @@ public final class RelayBenchmark {
       writeNoise(image, 600);
       TaskResult result =
           new TaskResult.ImageHashes(new long[] {PerceptualHash.of(ImageIO.read(image.toFile()))});
+      Path small = work.resolve("small.png");
+      writeNoise(small, 128);
+      TaskResult smallResult =
+          new TaskResult.ImageHashes(new long[] {PerceptualHash.of(ImageIO.read(small.toFile()))});
       List<BigInteger> ids = new ArrayList<>();
       List<Credentials> resultNodes = new ArrayList<>();
       for (int t = 0; t < taskCount; t++) {
+        TaskResult taskResult = t < clients ? result : smallResult;
         byte[] hash = new byte[32];
         RANDOM.nextBytes(hash);
         TaskContract.CreatedTask task = tasks.createTask(owner, hash, new byte[32], VRAM);
@@ -148,11 +153,14 @@ public final class RelayBenchmark {
           tasks.commit(
               chain.sender(byAddress.get(task.nodes().get(i))),
               task.taskId(),
-              TaskContract.commitment(result, nonces[i]));
+              TaskContract.commitment(taskResult, nonces[i]));
         }
         for (int i = 0; i < 3; i++) {
           tasks.disclose(
-              chain.sender(byAddress.get(task.nodes().get(i))), task.taskId(), result, nonces[i]);
+              chain.sender(byAddress.get(task.nodes().get(i))),
+              task.taskId(),
+              taskResult,
+              nonces[i]);
         }
         ids.add(task.taskId());
         resultNodes.add(byAddress.get(task.nodes().get(tasks.state(task.taskId()).resultIndex())));
@@ -193,7 +201,7 @@ public final class RelayBenchmark {
         long[] growth = new long[PADDED_SIZES.length];
         for (int k = 0; k < PADDED_SIZES.length; k++) {
           Path padded = work.resolve("padded-" + k + ".png");
-          padPng(image, padded, PADDED_SIZES[k]);
+          padPng(small, padded, PADDED_SIZES[k]);
           long before = usedHeapAfterGc();
           for (int u = 0; u < PADDED_UPLOADS; u++) {
             int t = clients + k * PADDED_UPLOADS + u;
