@@ -1,12 +1,16 @@
 package network.hydrogen.relay;
 
 import java.awt.image.BufferedImage;
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.math.BigInteger;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -22,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 import network.hydrogen.chain.Chain;
 import network.hydrogen.chain.Deployment;
@@ -38,11 +43,15 @@ import org.web3j.crypto.Credentials;
  * Measures the relay over real HTTP: {@code clients} concurrent result uploads of a ~1 MiB PNG (one
  * per task, each task brought to SUCCESS on a local Hardhat chain first), then {@code clients}
  * concurrent clients each downloading {@code rounds} times; prints throughput, p50/p99 latency and
- * the JVM's peak heap (relay and clients share the JVM).
+ * the JVM's peak heap (relay and clients share the JVM). Then it uploads the same image padded to 1
+ * MiB and to 16 MiB and reports the heap the relay keeps after each (used heap after a full GC,
+ * minus the same before), which must not grow with the body size.
  */
 public final class RelayBenchmark {
   private static final long VRAM = 8L << 30;
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final long[] PADDED_SIZES = {1L << 20, 16L << 20};
+  private static final int PADDED_UPLOADS = 4;
 
   /** Latencies in milliseconds of the uploads and the downloads, and the peak heap in bytes. */
   public record Result(
@@ -52,14 +61,24 @@ public final class RelayBenchmark {
       double[] uploadMillis,
       double downloadSeconds,
       double[] downloadMillis,
-      long peakHeapBytes) {
+      long peakHeapBytes,
+      long[] paddedBytes,
+      long[] heapGrowthBytes) {
     public String report() {
       return String.format(
               Locale.ROOT, "image %,d bytes, %d concurrent clients%n", imageBytes, clients)
           + line("uploads", uploadMillis, uploadSeconds)
           + line("downloads", downloadMillis, downloadSeconds)
           + String.format(
-              Locale.ROOT, "peak heap (relay + clients): %.1f MiB%n", peakHeapBytes / 1048576.0);
+              Locale.ROOT, "peak heap (relay + clients): %.1f MiB%n", peakHeapBytes / 1048576.0)
+          + String.format(
+              Locale.ROOT,
+              "relay heap growth after %d uploads of %.0f MiB: %.1f MiB; of %.0f MiB: %.1f MiB%n",
+              PADDED_UPLOADS,
+              paddedBytes[0] / 1048576.0,
+              heapGrowthBytes[0] / 1048576.0,
+              paddedBytes[1] / 1048576.0,
+              heapGrowthBytes[1] / 1048576.0);
     }
 
     private static String line(String what, double[] millis, double seconds) {
@@ -90,7 +109,8 @@ public final class RelayBenchmark {
       throw new IllegalArgumentException("clients and rounds must be at least 1");
     }
     Path work = Files.createTempDirectory("hydrogen-relay-bench");
-    int nodeCount = clients + 5;
+    int taskCount = clients + PADDED_SIZES.length * PADDED_UPLOADS;
+    int nodeCount = taskCount + 5;
     try (DevChain dev =
             DevChain.start(contractsDir, port, nodeCount, TokenContract.cnx(10_000), null);
         Chain chain =
@@ -116,9 +136,14 @@ public final class RelayBenchmark {
       writeNoise(image, 600);
       TaskResult result =
           new TaskResult.ImageHashes(new long[] {PerceptualHash.of(ImageIO.read(image.toFile()))});
+      Path small = work.resolve("small.png");
+      writeNoise(small, 128);
+      TaskResult smallResult =
+          new TaskResult.ImageHashes(new long[] {PerceptualHash.of(ImageIO.read(small.toFile()))});
       List<BigInteger> ids = new ArrayList<>();
       List<Credentials> resultNodes = new ArrayList<>();
-      for (int t = 0; t < clients; t++) {
+      for (int t = 0; t < taskCount; t++) {
+        TaskResult taskResult = t < clients ? result : smallResult;
         byte[] hash = new byte[32];
         RANDOM.nextBytes(hash);
         TaskContract.CreatedTask task = tasks.createTask(owner, hash, new byte[32], VRAM);
@@ -128,11 +153,14 @@ public final class RelayBenchmark {
           tasks.commit(
               chain.sender(byAddress.get(task.nodes().get(i))),
               task.taskId(),
-              TaskContract.commitment(result, nonces[i]));
+              TaskContract.commitment(taskResult, nonces[i]));
         }
         for (int i = 0; i < 3; i++) {
           tasks.disclose(
-              chain.sender(byAddress.get(task.nodes().get(i))), task.taskId(), result, nonces[i]);
+              chain.sender(byAddress.get(task.nodes().get(i))),
+              task.taskId(),
+              taskResult,
+              nonces[i]);
         }
         ids.add(task.taskId());
         resultNodes.add(byAddress.get(task.nodes().get(tasks.state(task.taskId()).resultIndex())));
@@ -140,6 +168,9 @@ public final class RelayBenchmark {
       RelayConfig config =
           RelayConfig.defaults(work.resolve("relay"), dev.node().rpcUrl(), tasks.address())
               .withPort(0);
+      config =
+          config.withLimits(
+              config.maxArgsBytes(), 32L << 20, config.maxImages(), config.maxImageSide());
       try (RelayServer relay = RelayServer.start(config, tasks);
           ExecutorService pool = Executors.newFixedThreadPool(clients)) {
         URI base = URI.create("http://127.0.0.1:" + relay.port());
@@ -166,7 +197,28 @@ public final class RelayBenchmark {
         start = System.nanoTime();
         double[] down = runAll(pool, downloads);
         double downSeconds = (System.nanoTime() - start) / 1e9;
-        return new Result(clients, Files.size(image), upSeconds, up, downSeconds, down, peakHeap());
+        long peak = peakHeap();
+        long[] growth = new long[PADDED_SIZES.length];
+        for (int k = 0; k < PADDED_SIZES.length; k++) {
+          Path padded = work.resolve("padded-" + k + ".png");
+          padPng(small, padded, PADDED_SIZES[k]);
+          long before = usedHeapAfterGc();
+          for (int u = 0; u < PADDED_UPLOADS; u++) {
+            int t = clients + k * PADDED_UPLOADS + u;
+            new RelayClient(base, resultNodes.get(t)).uploadResults(ids.get(t), List.of(padded));
+          }
+          growth[k] = usedHeapAfterGc() - before;
+        }
+        return new Result(
+            clients,
+            Files.size(image),
+            upSeconds,
+            up,
+            downSeconds,
+            down,
+            peak,
+            PADDED_SIZES.clone(),
+            growth);
       }
     } finally {
       Store.deleteTree(work);
@@ -207,6 +259,41 @@ public final class RelayBenchmark {
       }
     }
     ImageIO.write(img, "png", file.toFile());
+  }
+
+  /**
+   * Writes {@code source} (a PNG) to {@code target} with a private ancillary chunk after the header
+   * that pads it to {@code size} bytes: a valid PNG of that size whose pixels are the source's.
+   */
+  static void padPng(Path source, Path target, long size) throws IOException {
+    byte[] png = Files.readAllBytes(source);
+    int headerEnd = 8 + 25; // the signature, then the IHDR chunk
+    long padding = size - png.length - 12;
+    if (padding < 0 || padding > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(
+          "cannot pad a PNG of " + png.length + " bytes to " + size + " bytes");
+    }
+    byte[] type = "hyPd".getBytes(StandardCharsets.US_ASCII);
+    byte[] data = new byte[(int) padding];
+    CRC32 crc = new CRC32();
+    crc.update(type);
+    crc.update(data);
+    try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(target));
+        DataOutputStream d = new DataOutputStream(out)) {
+      d.write(png, 0, headerEnd);
+      d.writeInt(data.length);
+      d.write(type);
+      d.write(data);
+      d.writeInt((int) crc.getValue());
+      d.write(png, headerEnd, png.length - headerEnd);
+    }
+  }
+
+  static long usedHeapAfterGc() {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static void resetPeaks() {

@@ -1,36 +1,65 @@
 package network.hydrogen.relay;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.TimeUnit;
 
-/** Request counters by route and status, in the Prometheus text exposition format. */
+/**
+ * The relay's Micrometer meters, scraped in the Prometheus text format: requests by route and
+ * status (a counter and a timer), the JVM's memory, and what the relay stored.
+ */
 final class RelayMetrics {
-  private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
+  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
-  void count(String route, int status) {
-    String key =
-        "route=\""
-            + (route == null || route.isEmpty() ? "unmatched" : route)
-            + "\",status=\""
-            + status
-            + "\"";
-    requests.computeIfAbsent(key, k -> new LongAdder()).increment();
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter argsStored =
+      Counter.builder("hydrogen.relay.args.stored")
+          .description("Task args stored.")
+          .register(registry);
+  private final Counter resultsStored =
+      Counter.builder("hydrogen.relay.results.stored")
+          .description("Result images stored.")
+          .register(registry);
+  private final Counter bytesWritten =
+      Counter.builder("hydrogen.relay.written")
+          .baseUnit("bytes")
+          .description("Bytes of args and images stored.")
+          .register(registry);
+
+  RelayMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
   }
 
-  String text() {
-    StringBuilder b = new StringBuilder();
-    b.append("# HELP hydrogen_relay_requests_total HTTP requests by route and status.\n");
-    b.append("# TYPE hydrogen_relay_requests_total counter\n");
-    requests.entrySet().stream()
-        .sorted(Map.Entry.comparingByKey())
-        .forEach(
-            e ->
-                b.append("hydrogen_relay_requests_total{")
-                    .append(e.getKey())
-                    .append("} ")
-                    .append(e.getValue().sum())
-                    .append('\n'));
-    return b.toString();
+  void request(String route, int status, long nanos) {
+    String r = route == null || route.isEmpty() ? "unmatched" : route;
+    String s = Integer.toString(status);
+    Counter.builder("hydrogen.relay.requests")
+        .description("HTTP requests by route and status.")
+        .tags("route", r, "status", s)
+        .register(registry)
+        .increment();
+    Timer.builder("hydrogen.relay.request.duration")
+        .description("HTTP request handling time by route and status.")
+        .tags("route", r, "status", s)
+        .register(registry)
+        .record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void argsStored(long bytes) {
+    argsStored.increment();
+    bytesWritten.increment(bytes);
+  }
+
+  void resultsStored(int images, long bytes) {
+    resultsStored.increment(images);
+    bytesWritten.increment(bytes);
+  }
+
+  String scrape() {
+    return registry.scrape();
   }
 }

@@ -48,6 +48,7 @@ public final class RelayServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RelayServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ARGS_PATH = "/v1/inference_tasks";
+  private static final String REQUEST_START = "hydrogen.relay.start";
 
   private final RelayConfig config;
   private final TaskContract tasks;
@@ -77,13 +78,21 @@ public final class RelayServer implements AutoCloseable {
     app.post(ARGS_PATH + "/{task_id}/results", this::uploadResults);
     app.get(ARGS_PATH + "/{task_id}/results/{image_num}", this::downloadResult);
     app.get("/health", ctx -> ctx.json(Map.of("status", "ok")));
-    app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.text()));
+    app.get("/metrics", ctx -> ctx.contentType(RelayMetrics.CONTENT_TYPE).result(metrics.scrape()));
     app.get(
         "/openapi.json",
         ctx ->
             ctx.contentType("application/json")
                 .result(RelayServer.class.getResourceAsStream("openapi.json")));
-    app.after(ctx -> metrics.count(ctx.endpointHandlerPath(), ctx.statusCode()));
+    app.before(ctx -> ctx.attribute(REQUEST_START, System.nanoTime()));
+    app.after(
+        ctx -> {
+          Long start = ctx.attribute(REQUEST_START);
+          metrics.request(
+              ctx.endpointHandlerPath(),
+              ctx.statusCode(),
+              start == null ? 0 : System.nanoTime() - start);
+        });
     app.exception(
         RelayException.class,
         (e, ctx) -> ctx.status(e.status()).json(Map.of("error", e.getMessage())));
@@ -167,8 +176,10 @@ public final class RelayServer implements AutoCloseable {
       throw new RelayException(409, "the args of task " + taskId + " were uploaded already");
     }
     Path temp = store.newTemp();
-    Files.write(temp, task.canonicalBytes());
+    byte[] canonical = task.canonicalBytes();
+    Files.write(temp, canonical);
     store.putArgs(taskId.toString(), signer, temp);
+    metrics.argsStored(canonical.length);
     ctx.status(201).json(Map.of("task_id", taskId.toString(), "task_hash", task.hash()));
   }
 
@@ -256,7 +267,12 @@ public final class RelayServer implements AutoCloseable {
                   + ")");
         }
       }
+      long bytes = 0;
+      for (int i = 0; i < want.length; i++) {
+        bytes += Files.size(dir.resolve(i + ".png"));
+      }
       store.putResults(taskId.toString(), signer, dir, want.length);
+      metrics.resultsStored(want.length, bytes);
       ctx.status(201).json(Map.of("task_id", taskId.toString(), "images", want.length));
     } finally {
       if (Files.exists(dir)) {
@@ -357,7 +373,8 @@ public final class RelayServer implements AutoCloseable {
       }
       ImageReader reader = readers.next();
       try {
-        reader.setInput(in);
+        // Metadata is ignored so that ancillary chunks, however large, are skipped, not held.
+        reader.setInput(in, true, true);
         int w = reader.getWidth(0);
         int h = reader.getHeight(0);
         if (w > config.maxImageSide() || h > config.maxImageSide()) {

@@ -453,6 +453,27 @@ class RelayServerTest {
   }
 
   @Test
+  void aLargeUploadDoesNotGrowTheRelayHeap() throws Exception {
+    relay.close();
+    relay = RelayServer.start(config().withLimits(64 * 1024, 32 << 20, 4, 1024), tasks);
+    base = URI.create("http://127.0.0.1:" + relay.port());
+    Path small = image(7);
+    long size = 24L << 20;
+    Path large = dir.resolve("large.png");
+    RelayBenchmark.padPng(small, large, size);
+    assertThat(Files.size(large)).isEqualTo(size);
+    Created task = createTask(validTask.hash());
+    Credentials resultNode = succeed(task, new TaskResult.ImageHashes(new long[] {phash(small)}));
+    long before = RelayBenchmark.usedHeapAfterGc();
+    client(resultNode).uploadResults(task.id(), List.of(large));
+    long growth = RelayBenchmark.usedHeapAfterGc() - before;
+    assertThat(growth).isLessThan(size / 2);
+    Path out = dir.resolve("large-download.png");
+    client(accounts.get(0)).downloadResult(task.id(), 0, out);
+    assertThat(Files.mismatch(out, large)).isEqualTo(-1);
+  }
+
+  @Test
   void healthMetricsAndOpenApiAreServed() throws Exception {
     HttpResponse<String> health = rawSend(HttpRequest.newBuilder(base.resolve("/health")).build());
     assertThat(health.statusCode()).isEqualTo(200);
@@ -460,9 +481,27 @@ class RelayServerTest {
     HttpResponse<String> api =
         rawSend(HttpRequest.newBuilder(base.resolve("/openapi.json")).build());
     assertThat(api.body()).contains("/v1/inference_tasks/{task_id}/results/{image_num}");
+    Created task = createTask(validTask.hash());
+    client(accounts.get(0)).uploadArgs(task.id(), taskJson);
+    List<Path> images = List.of(image(1), image(2));
+    Credentials resultNode =
+        succeed(
+            task, new TaskResult.ImageHashes(images.stream().mapToLong(p -> phash(p)).toArray()));
+    client(resultNode).uploadResults(task.id(), images);
+    long written =
+        validTask.canonicalBytes().length + Files.size(images.get(0)) + Files.size(images.get(1));
     HttpResponse<String> metrics =
         rawSend(HttpRequest.newBuilder(base.resolve("/metrics")).build());
+    assertThat(metrics.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain; version=0.0.4"));
     assertThat(metrics.body())
-        .contains("hydrogen_relay_requests_total{route=\"/health\",status=\"200\"} 1");
+        .contains("hydrogen_relay_requests_total{route=\"/health\",status=\"200\"} 1")
+        .contains("hydrogen_relay_requests_total{route=\"/v1/inference_tasks\",status=\"201\"} 1")
+        .contains(
+            "hydrogen_relay_request_duration_seconds_count{route=\"/v1/inference_tasks/{task_id}/results\",status=\"201\"} 1")
+        .contains("hydrogen_relay_args_stored_total 1")
+        .contains("hydrogen_relay_results_stored_total 2")
+        .contains("hydrogen_relay_written_bytes_total " + written)
+        .containsPattern("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]+\"} [0-9]");
   }
 }
