@@ -1,9 +1,9 @@
 package network.hydrogen.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import network.hydrogen.chain.ChainBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,19 +26,14 @@ final class ChainBenchCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "18545", description = "RPC port (default 18545).")
   int port;
 
-  @Option(
-      names = "--contracts-dir",
-      paramLabel = "DIR",
-      description = "The contracts folder with Hardhat installed (default: found next to the jar).")
-  Path contractsDir;
+  @Mixin ContractsDirMixin contracts;
 
   @Override
   public Integer call() throws Exception {
     if (tasks < 1) {
       throw new BadInputException("--tasks must be at least 1, was " + tasks);
     }
-    ChainBenchmark.Result result =
-        ChainBenchmark.run(ChainCommand.contractsDir(contractsDir), port, tasks);
+    ChainBenchmark.Result result = ChainBenchmark.run(contracts.resolve(), port, tasks);
     spec.commandLine().getOut().print(result.report());
     return 0;
   }

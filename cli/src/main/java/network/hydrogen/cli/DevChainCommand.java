@@ -8,6 +8,7 @@ import network.hydrogen.chain.Deployment;
 import network.hydrogen.chain.DevChain;
 import network.hydrogen.chain.TokenContract;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,11 +47,7 @@ final class DevChainCommand implements Callable<Integer> {
       description = "Where to write the deployment (default .hydrogen/chain.json).")
   Path out;
 
-  @Option(
-      names = "--contracts-dir",
-      paramLabel = "DIR",
-      description = "The contracts folder with Hardhat installed (default: found next to the jar).")
-  Path contractsDir;
+  @Mixin ContractsDirMixin contracts;
 
   @Override
   public Integer call() throws Exception {
@@ -63,7 +60,7 @@ final class DevChainCommand implements Callable<Integer> {
     if (cnx < 0) {
       throw new BadInputException("--cnx must not be negative, was " + cnx);
     }
-    Path dir = ChainCommand.contractsDir(contractsDir);
+    Path dir = contracts.resolve();
     try (DevChain dev =
         DevChain.start(dir, port, accounts, TokenContract.cnx(cnx), out.toAbsolutePath())) {
       Deployment d = dev.deployment();

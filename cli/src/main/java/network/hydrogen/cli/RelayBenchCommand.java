@@ -1,9 +1,9 @@
 package network.hydrogen.cli;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import network.hydrogen.relay.RelayBenchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,19 +30,14 @@ final class RelayBenchCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "18546", description = "RPC port (default 18546).")
   int port;
 
-  @Option(
-      names = "--contracts-dir",
-      paramLabel = "DIR",
-      description = "The contracts folder with Hardhat installed (default: found next to the jar).")
-  Path contractsDir;
+  @Mixin ContractsDirMixin contracts;
 
   @Override
   public Integer call() throws Exception {
     if (clients < 1 || rounds < 1) {
       throw new BadInputException("--clients and --rounds must be at least 1");
     }
-    RelayBenchmark.Result result =
-        RelayBenchmark.run(ChainCommand.contractsDir(contractsDir), port, clients, rounds);
+    RelayBenchmark.Result result = RelayBenchmark.run(contracts.resolve(), port, clients, rounds);
     spec.commandLine().getOut().print(result.report());
     return 0;
   }
