@@ -8,19 +8,11 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
-import network.hydrogen.engine.model.ControlNetModel;
-import network.hydrogen.engine.model.StableDiffusionModel;
-import network.hydrogen.engine.pipeline.Adapters;
-import network.hydrogen.engine.pipeline.BatchNoise;
-import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
-import network.hydrogen.engine.pipeline.GenerationRequest;
-import network.hydrogen.engine.pipeline.Refiner;
+import network.hydrogen.engine.pipeline.PreparedTask;
 import network.hydrogen.engine.pipeline.TensorDump;
-import network.hydrogen.engine.pipeline.TextToImage;
 import network.hydrogen.engine.pipeline.UnsupportedTaskException;
-import network.hydrogen.task.TaskArgs;
 import network.hydrogen.task.ValidTask;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -74,35 +66,9 @@ final class GenerateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     ValidTask valid = TaskFileReader.read(task);
-    TaskArgs args = valid.args();
-    GenerationRequest request;
-    StableDiffusionModel model;
-    Adapters adapters;
-    Refiner.Handover handover = null;
-    StableDiffusionModel refinerModel = null;
-    ControlNetModel controlNet = null;
-    ControlNetInput control = null;
+    PreparedTask prepared;
     try {
-      request = GenerationRequest.fromTask(args);
-      ModelLibrary library = new ModelLibrary(models);
-      model = library.openBase(args);
-      adapters = Adapters.fromTask(args, library);
-      if (args.refiner().isPresent()) {
-        TaskArgs.Refiner refiner = args.refiner().get();
-        handover = Refiner.Handover.fromTask(refiner);
-        refinerModel = library.open(refiner.model(), refiner.variant());
-        if (!refinerModel.isRefiner()) {
-          throw new UnsupportedTaskException(
-              "refiner.model "
-                  + refiner.model()
-                  + " is no SDXL refiner (it has two text encoders)");
-        }
-      }
-      if (args.controlnet().isPresent()) {
-        TaskArgs.ControlNet task = args.controlnet().get();
-        controlNet = library.openControlNet(task.model(), task.variant());
-        control = ControlNetInput.fromTask(args).orElseThrow();
-      }
+      prepared = PreparedTask.prepare(valid.args(), new ModelLibrary(models));
     } catch (UnsupportedTaskException | ModelNotFoundException e) {
       throw new BadInputException(e.getMessage());
     }
@@ -117,27 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
           err.flush();
         };
     GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
-    GeneratedImages images;
-    try (TextToImage pipeline =
-        TextToImage.load(model, inference.options(), adapters, controlNet)) {
-      if (handover != null) {
-        try (TextToImage refiner = TextToImage.load(refinerModel, inference.options())) {
-          images =
-              Refiner.ensemble(
-                  pipeline,
-                  refiner,
-                  request,
-                  handover,
-                  BatchNoise.seeded(request.seed(), request.numImages()),
-                  listener);
-        }
-      } else {
-        images =
-            control == null
-                ? pipeline.generate(request, listener)
-                : pipeline.generate(request, control, listener);
-      }
-    }
+    GeneratedImages images = prepared.run(inference.options(), listener);
     String prefix = valid.hash().substring(2, 12);
     for (int i = 0; i < images.count(); i++) {
       Path file = out.resolve(prefix + "-" + i + ".png");

@@ -1,0 +1,116 @@
+package network.hydrogen.engine.pipeline;
+
+import java.io.IOException;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.model.ControlNetModel;
+import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.task.TaskArgs;
+
+/**
+ * A task whose models are opened and checked, ready to run: the one way from a task to its images,
+ * shared by {@code hydrogen generate} and the node. Preparing fails early, before any inference,
+ * when the task asks for a model that is not there or something the engine cannot run; both are the
+ * task's fault, not the machine's, which is what a node reports on chain.
+ */
+public final class PreparedTask {
+
+  private final TaskArgs args;
+  private final GenerationRequest request;
+  private final StableDiffusionModel model;
+  private final Adapters adapters;
+  private final StableDiffusionModel refinerModel;
+  private final Refiner.Handover handover;
+  private final ControlNetModel controlNet;
+  private final ControlNetInput control;
+
+  private PreparedTask(
+      TaskArgs args,
+      GenerationRequest request,
+      StableDiffusionModel model,
+      Adapters adapters,
+      StableDiffusionModel refinerModel,
+      Refiner.Handover handover,
+      ControlNetModel controlNet,
+      ControlNetInput control) {
+    this.args = args;
+    this.request = request;
+    this.model = model;
+    this.adapters = adapters;
+    this.refinerModel = refinerModel;
+    this.handover = handover;
+    this.controlNet = controlNet;
+    this.control = control;
+  }
+
+  /**
+   * Opens the models {@code args} names from {@code library}.
+   *
+   * @throws UnsupportedTaskException when the task asks for something this engine cannot run
+   * @throws network.hydrogen.engine.library.ModelNotFoundException when a model is not in the
+   *     library
+   * @throws network.hydrogen.engine.model.ModelFormatException when a model file is malformed
+   * @throws IOException when a model file cannot be read
+   */
+  public static PreparedTask prepare(TaskArgs args, ModelLibrary library) throws IOException {
+    GenerationRequest request = GenerationRequest.fromTask(args);
+    StableDiffusionModel model = library.openBase(args);
+    Adapters adapters = Adapters.fromTask(args, library);
+    StableDiffusionModel refinerModel = null;
+    Refiner.Handover handover = null;
+    if (args.refiner().isPresent()) {
+      TaskArgs.Refiner refiner = args.refiner().get();
+      handover = Refiner.Handover.fromTask(refiner);
+      refinerModel = library.open(refiner.model(), refiner.variant());
+      if (!refinerModel.isRefiner()) {
+        throw new UnsupportedTaskException(
+            "refiner.model " + refiner.model() + " is no SDXL refiner (it has two text encoders)");
+      }
+    }
+    ControlNetModel controlNet = null;
+    ControlNetInput control = null;
+    if (args.controlnet().isPresent()) {
+      TaskArgs.ControlNet task = args.controlnet().get();
+      controlNet = library.openControlNet(task.model(), task.variant());
+      control = ControlNetInput.fromTask(args).orElseThrow();
+    }
+    return new PreparedTask(
+        args, request, model, adapters, refinerModel, handover, controlNet, control);
+  }
+
+  /** The task this runs. */
+  public TaskArgs args() {
+    return args;
+  }
+
+  /** The generation the task asks for. */
+  public GenerationRequest request() {
+    return request;
+  }
+
+  /**
+   * Runs the task: loads the networks with {@code options}, denoises and decodes, telling {@code
+   * listener} of each step. Interrupting the thread cancels between steps.
+   *
+   * @throws IOException when a model file cannot be read while loading the networks
+   */
+  public GeneratedImages run(InferenceOptions options, GenerationListener listener)
+      throws IOException {
+    try (TextToImage pipeline = TextToImage.load(model, options, adapters, controlNet)) {
+      if (handover != null) {
+        try (TextToImage refiner = TextToImage.load(refinerModel, options)) {
+          return Refiner.ensemble(
+              pipeline,
+              refiner,
+              request,
+              handover,
+              BatchNoise.seeded(request.seed(), request.numImages()),
+              listener);
+        }
+      }
+      return control == null
+          ? pipeline.generate(request, listener)
+          : pipeline.generate(request, control, listener);
+    }
+  }
+}
