@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Objects;
 import javax.imageio.ImageIO;
 import network.hydrogen.engine.graph.FloatTensor;
+import network.hydrogen.engine.image.PillowResize;
 
 /**
  * An 8-bit RGB image, row-major {@code height x width x 3}: a task's control image before and after
@@ -90,7 +91,11 @@ public record ControlImage(int width, int height, byte[] rgb) {
     if (width <= 0 || height <= 0) {
       throw new IllegalArgumentException("cannot resize to " + width + "x" + height);
     }
-    return LanczosResize.resize(this, width, height);
+    return new ControlImage(
+        width,
+        height,
+        PillowResize.resize(
+            rgb, this.width, this.height, width, height, PillowResize.Filter.LANCZOS));
   }
 
   /**

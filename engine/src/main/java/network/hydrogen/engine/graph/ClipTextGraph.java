@@ -61,7 +61,16 @@ final class ClipTextGraph {
     String penultimate = hidden;
     for (int layer = 0; layer < config.numHiddenLayers(); layer++) {
       penultimate = hidden;
-      hidden = encoderLayer(g, config, "text_model.encoder.layers." + layer, hidden, mask);
+      hidden =
+          Layers.clipEncoderLayer(
+              g,
+              "text_model.encoder.layers." + layer,
+              hidden,
+              mask,
+              config.numAttentionHeads(),
+              config.headDim(),
+              config.hiddenAct(),
+              config.layerNormEps());
     }
     String last = Layers.layerNorm(g, "text_model.final_layer_norm", hidden, config.layerNormEps());
 
@@ -106,27 +115,5 @@ final class ClipTextGraph {
             : g.node("Equal", List.of(INPUT_IDS, g.constant(new long[] {config.eosTokenId()})));
     String asInt = g.node("Cast", List.of(keyed), attr("to", (long) DataType.INT32.getNumber()));
     return g.node("ArgMax", List.of(asInt), attr("axis", 1L), attr("keepdims", 1L));
-  }
-
-  private static String encoderLayer(
-      GraphBuilder g, ClipTextConfig config, String prefix, String x, String mask) {
-    double eps = config.layerNormEps();
-    String h = Layers.layerNorm(g, prefix + ".layer_norm1", x, eps);
-    String q = Layers.linear(g, prefix + ".self_attn.q_proj", h, true);
-    String k = Layers.linear(g, prefix + ".self_attn.k_proj", h, true);
-    String v = Layers.linear(g, prefix + ".self_attn.v_proj", h, true);
-    String attended =
-        Layers.attention(g, q, k, v, config.numAttentionHeads(), config.headDim(), mask);
-    String residual = g.add(x, Layers.linear(g, prefix + ".self_attn.out_proj", attended, true));
-    h = Layers.layerNorm(g, prefix + ".layer_norm2", residual, eps);
-    h = Layers.linear(g, prefix + ".mlp.fc1", h, true);
-    h =
-        switch (config.hiddenAct()) {
-          case "quick_gelu" -> Layers.quickGelu(g, h);
-          case "gelu" -> Layers.gelu(g, h);
-          default -> Layers.geluTanh(g, h);
-        };
-    h = Layers.linear(g, prefix + ".mlp.fc2", h, true);
-    return g.add(residual, h);
   }
 }

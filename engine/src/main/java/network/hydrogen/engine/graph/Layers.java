@@ -118,4 +118,39 @@ final class Layers {
     String context = g.transpose(g.matMul(probs, vh), 0, 2, 1, 3);
     return g.reshape(context, 0, 0, heads * headDim);
   }
+
+  /**
+   * The activation transformers names {@code hiddenAct} ({@code quick_gelu}, {@code gelu}, ...).
+   */
+  static String activation(GraphBuilder g, String hiddenAct, String x) {
+    return switch (hiddenAct) {
+      case "quick_gelu" -> quickGelu(g, x);
+      case "gelu" -> gelu(g, x);
+      default -> geluTanh(g, x);
+    };
+  }
+
+  /**
+   * transformers' {@code CLIPEncoderLayer} (text and vision towers alike): pre-LN self-attention
+   * with an optional additive {@code mask}, then a pre-LN MLP, each with its residual.
+   */
+  static String clipEncoderLayer(
+      GraphBuilder g,
+      String prefix,
+      String x,
+      String mask,
+      long heads,
+      long headDim,
+      String hiddenAct,
+      double eps) {
+    String h = layerNorm(g, prefix + ".layer_norm1", x, eps);
+    String q = linear(g, prefix + ".self_attn.q_proj", h, true);
+    String k = linear(g, prefix + ".self_attn.k_proj", h, true);
+    String v = linear(g, prefix + ".self_attn.v_proj", h, true);
+    String attended = attention(g, q, k, v, heads, headDim, mask);
+    String residual = g.add(x, linear(g, prefix + ".self_attn.out_proj", attended, true));
+    h = layerNorm(g, prefix + ".layer_norm2", residual, eps);
+    h = activation(g, hiddenAct, linear(g, prefix + ".mlp.fc1", h, true));
+    return g.add(residual, linear(g, prefix + ".mlp.fc2", h, true));
+  }
 }

@@ -35,6 +35,21 @@ public final class PngImages {
    * the reference implementation does ({@code round(x * 255)}, clamped).
    */
   public static BufferedImage toImage(float[] nchw, int index, int height, int width) {
+    byte[] rgb = toRgb(nchw, index, height, width);
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    int[] pixels = new int[height * width];
+    for (int i = 0; i < pixels.length; i++) {
+      pixels[i] = (rgb[3 * i] & 0xff) << 16 | (rgb[3 * i + 1] & 0xff) << 8 | rgb[3 * i + 2] & 0xff;
+    }
+    image.setRGB(0, 0, width, height, pixels, 0, width);
+    return image;
+  }
+
+  /**
+   * Image {@code index} of an NCHW batch of RGB values in [0, 1] as interleaved 8-bit RGB, rows top
+   * to bottom, rounded as {@link #toImage} rounds.
+   */
+  public static byte[] toRgb(float[] nchw, int index, int height, int width) {
     int plane = height * width;
     int base = index * 3 * plane;
     if (nchw.length < base + 3 * plane) {
@@ -48,16 +63,13 @@ public final class PngImages {
               + "x"
               + height);
     }
-    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-    int[] pixels = new int[plane];
+    byte[] rgb = new byte[3 * plane];
     for (int i = 0; i < plane; i++) {
-      int red = toByte(nchw[base + i]);
-      int green = toByte(nchw[base + plane + i]);
-      int blue = toByte(nchw[base + 2 * plane + i]);
-      pixels[i] = red << 16 | green << 8 | blue;
+      for (int c = 0; c < 3; c++) {
+        rgb[3 * i + c] = (byte) toByte(nchw[base + c * plane + i]);
+      }
     }
-    image.setRGB(0, 0, width, height, pixels, 0, width);
-    return image;
+    return rgb;
   }
 
   private static int toByte(float value) {

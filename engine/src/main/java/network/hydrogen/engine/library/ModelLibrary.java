@@ -154,6 +154,31 @@ public record ModelLibrary(Path root) {
     return model;
   }
 
+  /** The standalone safety checker, used for models that do not bring their own. */
+  public static final String SAFETY_CHECKER = "CompVis/stable-diffusion-safety-checker";
+
+  /**
+   * Where the safety checker for the base model {@code baseModel} lies: the model's own ({@code
+   * safety_checker/} and {@code feature_extractor/preprocessor_config.json} of a diffusers folder),
+   * else the standalone {@link #SAFETY_CHECKER} folder; empty when neither is in the library.
+   */
+  public Optional<SafetyCheckerFiles> findSafetyChecker(String baseModel) {
+    Optional<Path> base = find(baseModel).filter(Files::isDirectory);
+    if (base.isPresent()) {
+      Path folder = base.get().resolve("safety_checker");
+      Path processor = base.get().resolve("feature_extractor/preprocessor_config.json");
+      if (Files.isRegularFile(folder.resolve("config.json")) && Files.isRegularFile(processor)) {
+        return Optional.of(new SafetyCheckerFiles(folder, processor));
+      }
+    }
+    return find(SAFETY_CHECKER)
+        .filter(folder -> Files.isRegularFile(folder.resolve("config.json")))
+        .map(folder -> new SafetyCheckerFiles(folder, folder.resolve("preprocessor_config.json")));
+  }
+
+  /** A safety checker's weights folder and its image processor config. */
+  public record SafetyCheckerFiles(Path folder, Path preprocessorConfig) {}
+
   /** Where {@code name} lies; {@code kind} says what it is, for the message when it is absent. */
   private Path locate(String kind, String name) {
     return find(name)

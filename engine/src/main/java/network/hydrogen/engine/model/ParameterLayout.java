@@ -493,14 +493,7 @@ public final class ParameterLayout {
     for (int l = 0; l < c.numHiddenLayers(); l++) {
       String name = "text_model.encoder.layers." + l;
       if (!open) {
-        for (String projection : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
-          p.linear(
-              name + ".self_attn." + projection, name + ".self_attn." + projection, width, width);
-        }
-        p.norm(name + ".layer_norm1", name + ".layer_norm1", width);
-        p.linear(name + ".mlp.fc1", name + ".mlp.fc1", c.intermediateSize(), width);
-        p.linear(name + ".mlp.fc2", name + ".mlp.fc2", width, c.intermediateSize());
-        p.norm(name + ".layer_norm2", name + ".layer_norm2", width);
+        clipEncoderLayer(p, name, width, c.intermediateSize());
         continue;
       }
       String block = "transformer.resblocks." + l;
@@ -534,5 +527,50 @@ public final class ParameterLayout {
           width);
     }
     return p.list;
+  }
+
+  /**
+   * transformers' {@code CLIPEncoderLayer} under {@code name}, as the Hugging Face files name it.
+   */
+  private static void clipEncoderLayer(Params p, String name, long width, long intermediate) {
+    for (String projection : List.of("q_proj", "k_proj", "v_proj", "out_proj")) {
+      p.linear(name + ".self_attn." + projection, name + ".self_attn." + projection, width, width);
+    }
+    p.norm(name + ".layer_norm1", name + ".layer_norm1", width);
+    p.linear(name + ".mlp.fc1", name + ".mlp.fc1", intermediate, width);
+    p.linear(name + ".mlp.fc2", name + ".mlp.fc2", width, intermediate);
+    p.norm(name + ".layer_norm2", name + ".layer_norm2", width);
+  }
+
+  // ---- StableDiffusionSafetyChecker ----
+
+  /**
+   * The safety checker's network parameters (CLIP vision tower and visual projection), names and
+   * shapes in module order; {@code tower} is the vision tower's name prefix, {@code
+   * vision_model.vision_model.} in the published files.
+   */
+  public static Map<String, long[]> safetyCheckerShapes(ClipVisionConfig c, String tower) {
+    Params p = new Params();
+    long width = c.hiddenSize();
+    p.same(tower + "embeddings.class_embedding", tower + "embeddings.class_embedding", width);
+    p.add(
+        tower + "embeddings.patch_embedding.weight",
+        new Parameter.Origin.Key(tower + "embeddings.patch_embedding.weight"),
+        width,
+        c.numChannels(),
+        c.patchSize(),
+        c.patchSize());
+    p.same(
+        tower + "embeddings.position_embedding.weight",
+        tower + "embeddings.position_embedding.weight",
+        c.patches() + 1,
+        width);
+    p.norm(tower + "pre_layrnorm", tower + "pre_layrnorm", width);
+    for (int l = 0; l < c.numHiddenLayers(); l++) {
+      clipEncoderLayer(p, tower + "encoder.layers." + l, width, c.intermediateSize());
+    }
+    p.norm(tower + "post_layernorm", tower + "post_layernorm", width);
+    p.same("visual_projection.weight", "visual_projection.weight", c.projectionDim(), width);
+    return shapes(p.list);
   }
 }

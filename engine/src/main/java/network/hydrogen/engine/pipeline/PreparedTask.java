@@ -5,15 +5,24 @@ import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.safety.SafetyChecker;
 import network.hydrogen.task.TaskArgs;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A task whose models are opened and checked, ready to run: the one way from a task to its images,
  * shared by {@code hydrogen generate} and the node. Preparing fails early, before any inference,
  * when the task asks for a model that is not there or something the engine cannot run; both are the
  * task's fault, not the machine's, which is what a node reports on chain.
+ *
+ * <p>A task with {@code safety_checker} set runs the safety checker when the library has one (see
+ * {@link ModelLibrary#findSafetyChecker}) and blacks out the images it flags, as diffusers does;
+ * without a checker the images stay unchecked, which {@link #safetyChecked()} tells.
  */
 public final class PreparedTask {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PreparedTask.class);
 
   private final TaskArgs args;
   private final GenerationRequest request;
@@ -23,6 +32,7 @@ public final class PreparedTask {
   private final Refiner.Handover handover;
   private final ControlNetModel controlNet;
   private final ControlNetInput control;
+  private final ModelLibrary.SafetyCheckerFiles safetyChecker;
 
   private PreparedTask(
       TaskArgs args,
@@ -32,7 +42,8 @@ public final class PreparedTask {
       StableDiffusionModel refinerModel,
       Refiner.Handover handover,
       ControlNetModel controlNet,
-      ControlNetInput control) {
+      ControlNetInput control,
+      ModelLibrary.SafetyCheckerFiles safetyChecker) {
     this.args = args;
     this.request = request;
     this.model = model;
@@ -41,6 +52,7 @@ public final class PreparedTask {
     this.handover = handover;
     this.controlNet = controlNet;
     this.control = control;
+    this.safetyChecker = safetyChecker;
   }
 
   /**
@@ -74,8 +86,12 @@ public final class PreparedTask {
       controlNet = library.openControlNet(task.model(), task.variant());
       control = ControlNetInput.fromTask(args).orElseThrow();
     }
+    ModelLibrary.SafetyCheckerFiles checker =
+        args.taskConfig().safetyChecker()
+            ? library.findSafetyChecker(args.baseModel().name()).orElse(null)
+            : null;
     return new PreparedTask(
-        args, request, model, adapters, refinerModel, handover, controlNet, control);
+        args, request, model, adapters, refinerModel, handover, controlNet, control, checker);
   }
 
   /** The task this runs. */
@@ -88,13 +104,41 @@ public final class PreparedTask {
     return request;
   }
 
+  /** Whether the images are checked by a safety checker: the task asks for it and one is there. */
+  public boolean safetyChecked() {
+    return safetyChecker != null;
+  }
+
   /**
    * Runs the task: loads the networks with {@code options}, denoises and decodes, telling {@code
-   * listener} of each step. Interrupting the thread cancels between steps.
+   * listener} of each step, then runs the safety checker when {@link #safetyChecked()}.
+   * Interrupting the thread cancels between steps.
    *
    * @throws IOException when a model file cannot be read while loading the networks
    */
   public GeneratedImages run(InferenceOptions options, GenerationListener listener)
+      throws IOException {
+    GeneratedImages images = generate(options, listener);
+    if (safetyChecker == null) {
+      return images;
+    }
+    try (SafetyChecker checker =
+        SafetyChecker.open(
+            safetyChecker.folder(),
+            args.baseModel().variant().orElse(null),
+            safetyChecker.preprocessorConfig(),
+            options)) {
+      SafetyChecker.Verdict verdict = checker.check(images);
+      for (int i = 0; i < verdict.flagged().size(); i++) {
+        if (verdict.flagged().get(i)) {
+          LOG.warn("the safety checker flagged image {}: it is blacked out", i);
+        }
+      }
+      return verdict.images();
+    }
+  }
+
+  private GeneratedImages generate(InferenceOptions options, GenerationListener listener)
       throws IOException {
     try (TextToImage pipeline = TextToImage.load(model, options, adapters, controlNet)) {
       if (handover != null) {
