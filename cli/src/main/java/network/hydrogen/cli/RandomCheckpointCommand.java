@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description =
         "Writes a full-size Stable Diffusion model with random weights and the exact real"
-            + " architecture, as a diffusers folder (fp32: about 4 GiB), for benchmarks.")
+            + " architecture, as a diffusers folder (fp32: about 4 GiB), for benchmarks; or a tiny"
+            + " one for demos.")
 final class RandomCheckpointCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -24,7 +25,8 @@ final class RandomCheckpointCommand implements Callable<Integer> {
       names = "--arch",
       required = true,
       description =
-          "sd15 (Stable Diffusion 1.5), sd21 (2.1, 768 v-prediction) or sdxl (XL base 1.0).")
+          "sd15 (Stable Diffusion 1.5), sd21 (2.1, 768 v-prediction), sdxl (XL base 1.0), or"
+              + " tiny (SD 1.5's architecture with tiny widths: a few MB, for demos and tests).")
   String arch;
 
   @Option(

@@ -349,6 +349,36 @@ class EngineCommandsTest {
     CliRun run = CliRun.of("dev", "random-checkpoint", "--arch", "sd3", "--out", dir.toString());
 
     assertThat(run.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
-    assertThat(run.err()).contains("unknown architecture sd3; expected sd15, sd21 or sdxl");
+    assertThat(run.err()).contains("unknown architecture sd3; expected sd15, sd21, sdxl or tiny");
+  }
+
+  @Test
+  void theTinyRandomCheckpointGeneratesImages() throws IOException {
+    Path models = dir.resolve("models");
+    CliRun written =
+        CliRun.of(
+            "dev",
+            "random-checkpoint",
+            "--arch",
+            "tiny",
+            "--out",
+            models.resolve("runwayml/stable-diffusion-v1-5").toString());
+    assertThat(written.exitCode()).as(written.err()).isZero();
+
+    CliRun run =
+        CliRun.of(
+            "generate",
+            task("").toString(),
+            "--models",
+            models.toString(),
+            "--out",
+            dir.resolve("out").toString());
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    List<String> files = run.out().strip().lines().toList();
+    assertThat(files).hasSize(2);
+    for (String file : files) {
+      assertThat(Path.of(file)).isNotEmptyFile();
+    }
   }
 }

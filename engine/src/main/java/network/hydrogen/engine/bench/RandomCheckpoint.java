@@ -35,7 +35,12 @@ public final class RandomCheckpoint {
   public enum Arch {
     SD15("sd15", ModelFamily.SD1),
     SD21("sd21", ModelFamily.SD2),
-    SDXL("sdxl", ModelFamily.SDXL);
+    SDXL("sdxl", ModelFamily.SDXL),
+    /**
+     * SD 1.5's architecture with tiny widths (32-64 channels, two text encoder layers) and the real
+     * tokenizer: a demo model of a few megabytes that runs in a second anywhere.
+     */
+    TINY("tiny", ModelFamily.SD1);
 
     private final String resources;
     private final ModelFamily family;
@@ -45,7 +50,7 @@ public final class RandomCheckpoint {
       this.family = family;
     }
 
-    /** The architecture named {@code sd15}, {@code sd21} or {@code sdxl}. */
+    /** The architecture named {@code sd15}, {@code sd21}, {@code sdxl} or {@code tiny}. */
     public static Arch of(String name) {
       for (Arch arch : values()) {
         if (arch.resources.equals(name.toLowerCase(Locale.ROOT))) {
@@ -53,7 +58,7 @@ public final class RandomCheckpoint {
         }
       }
       throw new IllegalArgumentException(
-          "unknown architecture " + name + "; expected sd15, sd21 or sdxl");
+          "unknown architecture " + name + "; expected sd15, sd21, sdxl or tiny");
     }
   }
 
