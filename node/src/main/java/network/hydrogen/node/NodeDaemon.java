@@ -145,7 +145,7 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
       }
       daemon.begin();
       return daemon;
-    } catch (IOException | RuntimeException e) {
+    } catch (RuntimeException e) {
       if (chain != null) {
         chain.close();
       }
