@@ -238,6 +238,14 @@ class NodeDaemonTest {
                 .anyMatch(r -> r.taskId().equals(id) && outcome.equals(r.outcome())));
   }
 
+  private static boolean printed(Path output, String text) {
+    try {
+      return Files.readString(output).contains(text);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private static List<String> logs(NodeDaemon d) {
     return d.snapshot().logs().stream().map(NodeLogEntry::message).toList();
   }
@@ -386,23 +394,69 @@ class NodeDaemonTest {
     await("a is available again", () -> status(a) == NodeStatus.AVAILABLE);
   }
 
-  @Test
-  void aNodeStoppedDuringInferenceFinishesTheTaskAfterARestart() throws Exception {
-    Gate stalled = new Gate(engine());
-    List<NodeDaemon> three = startThree(engine(), engine(), stalled);
-    BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 11);
-    stalled.awaitEntered();
-    NodeDaemon first = three.get(2);
-    first.close();
-    daemons.remove(first);
+  /** The config {@link #config} describes, as a properties file for a node in its own JVM. */
+  private Path configFile(int account) throws IOException {
+    NodeConfig c = config(account);
+    String text =
+        String.join(
+            "\n",
+            "rpc-url=" + c.rpcUrl(),
+            "token-contract=" + c.contracts().token(),
+            "node-contract=" + c.contracts().node(),
+            "task-contract=" + c.contracts().task(),
+            "start-block=" + c.contracts().startBlock().getAsLong(),
+            "relay-url=" + c.relayUrl(),
+            "data-dir=" + c.dataDir(),
+            "models-dir=" + c.modelsDir(),
+            "password=" + c.wallet().password().orElseThrow(),
+            "private-key=" + c.wallet().importKey().orElseThrow(),
+            "gpu-name=" + c.gpu().orElseThrow().name(),
+            "gpu-vram-gib=8",
+            "threads=1",
+            "poll-interval-ms=100",
+            "");
+    return Files.writeString(dir.resolve("node" + account + ".properties"), text);
+  }
 
-    NodeDaemon restarted = NodeDaemon.start(config(3), engine());
-    daemons.add(restarted);
-    await("task " + id + " is settled", () -> settled(id));
-    assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.SUCCESS);
-    awaitOutcome(restarted, id, "paid");
-    assertThat(logs(restarted)).filteredOn(m -> m.contains("committed the result")).hasSize(1);
-    assertThat(logs(restarted)).anyMatch(m -> m.contains("Resuming task " + id));
+  @Test
+  void aNodeKilledDuringInferenceFinishesTheTaskAfterARestart() throws Exception {
+    String address = accounts.get(3).getAddress();
+    token.transfer(owner, address, nodes.stakeAmount());
+    Path output = dir.resolve("node3.out");
+    Process child =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                StalledNodeMain.class.getName(),
+                configFile(3).toString())
+            .redirectErrorStream(true)
+            .redirectOutput(output.toFile())
+            .start();
+    try {
+      await("the node process joined", () -> nodes.statusOf(address) == NodeStatus.AVAILABLE);
+      startNode(1, engine());
+      startNode(2, engine());
+      await("two more nodes joined", () -> nodes.availableCount() == 3);
+      BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 11);
+      await("the node process runs the engine", () -> printed(output, "inference started"));
+      await(
+          "the two other nodes committed",
+          () -> tasks.state(id).parts().stream().filter(p -> p == NodePart.COMMITTED).count() == 2);
+      child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no cleanup
+      assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.COMMITTING);
+
+      NodeDaemon restarted = NodeDaemon.start(config(3), engine());
+      daemons.add(restarted);
+      await("task " + id + " is settled", () -> settled(id));
+      assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.SUCCESS);
+      awaitOutcome(restarted, id, "paid");
+      assertThat(logs(restarted)).filteredOn(m -> m.contains("committed the result")).hasSize(1);
+      assertThat(logs(restarted))
+          .anyMatch(m -> m.contains("Resuming task " + id) && m.contains("the engine runs again"));
+    } finally {
+      child.destroyForcibly();
+    }
   }
 
   @Test
