@@ -10,6 +10,9 @@ import java.util.concurrent.CountDownLatch;
 import network.hydrogen.chain.NodeStatus;
 import network.hydrogen.node.NodeConfig;
 import network.hydrogen.node.NodeDaemon;
+import network.hydrogen.node.NodeListener;
+import network.hydrogen.node.NodeLogEntry;
+import network.hydrogen.node.NodeSnapshot;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,6 +77,19 @@ final class NodeCommand implements Callable<Integer> {
         "node %s on %s (data in %s, models in %s)%n",
         daemon.address(), settings.rpcUrl(), settings.dataDir(), settings.modelsDir());
     out.flush();
+    daemon.subscribe(
+        new NodeListener() {
+          @Override
+          public void onSnapshot(NodeSnapshot snapshot) {}
+
+          @Override
+          public void onLog(NodeLogEntry entry) {
+            synchronized (out) {
+              out.println(entry.time() + " " + entry.level() + " " + entry.message());
+              out.flush();
+            }
+          }
+        });
     return settings.headless() ? runHeadless(daemon, out) : runWithWebUi(daemon, settings, out);
   }
 
