@@ -78,7 +78,7 @@ function formatBytes(bytes) {
 }
 
 function formatTime(iso) {
-  return iso ? new Date(iso).toLocaleString() : '—';
+  return iso ? new Date(iso).toLocaleString([], { dateStyle: 'short', timeStyle: 'medium' }) : '—';
 }
 
 function setConnection(state, text) {
@@ -96,8 +96,14 @@ function updateButtons() {
   }
 }
 
+let shownStatus = null;
+
 function render(view) {
   allowed = view.actions;
+  if (shownStatus !== null && view.status !== shownStatus && !$('action-message').classList.contains('error')) {
+    say('', false); // the request it told of has taken effect
+  }
+  shownStatus = view.status;
   $('status').textContent = STATUS_WORDS[view.status] || view.status;
   $('status').dataset.status = view.status;
   $('activity').textContent = view.activity;
@@ -135,6 +141,8 @@ function renderTask(task) {
 function renderHistory(history) {
   $('no-history').hidden = history.length > 0;
   $('history').hidden = history.length === 0;
+  $('earnings').hidden = history.length === 0;
+  const headings = Array.from(document.querySelectorAll('#history th'), (th) => th.textContent);
   const rows = history.map((record) => {
     const row = document.createElement('tr');
     const earned = formatWei(record.earned, 'CNX');
@@ -143,6 +151,7 @@ function renderHistory(history) {
     cells.forEach((text, i) => {
       const cell = document.createElement('td');
       cell.textContent = text;
+      cell.dataset.label = headings[i]; // the heading, shown beside the value on narrow screens
       if (i === cells.length - 1) {
         cell.className = `amount ${BigInt(record.earned) < 0n ? 'loss' : 'gain'}`;
         cell.title = earned.exact;
