@@ -65,7 +65,13 @@ final class EventStream implements NodeListener, AutoCloseable {
   @Override
   public void onSnapshot(NodeSnapshot snapshot) {
     if (pendingSnapshot.getAndSet(snapshot) == null) {
-      submit(() -> broadcast("snapshot", toJson(StatusView.of(pendingSnapshot.getAndSet(null)))));
+      submit(
+          () -> {
+            NodeSnapshot latest = pendingSnapshot.getAndSet(null);
+            if (latest != null) {
+              broadcast("snapshot", toJson(StatusView.of(latest)));
+            }
+          });
     }
   }
 
@@ -88,7 +94,14 @@ final class EventStream implements NodeListener, AutoCloseable {
 
   private void submit(Runnable send) {
     try {
-      sender.execute(send);
+      sender.execute(
+          () -> {
+            try {
+              send.run();
+            } catch (RuntimeException e) {
+              LOG.warn("could not send a WebUI event", e);
+            }
+          });
     } catch (RejectedExecutionException closed) {
       // the WebUI is closing: nobody is left to tell
     }
@@ -99,7 +112,11 @@ final class EventStream implements NodeListener, AutoCloseable {
   }
 
   private void send(SseClient client, String event, String data) {
-    client.sendEvent(event, data);
+    try {
+      client.sendEvent(event, data);
+    } catch (RuntimeException e) {
+      client.close();
+    }
     if (client.terminated()) {
       clients.remove(client);
     }

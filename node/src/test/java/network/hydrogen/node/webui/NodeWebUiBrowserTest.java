@@ -16,10 +16,10 @@ import network.hydrogen.chain.NodeStatus;
 import network.hydrogen.node.NodeLogEntry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
@@ -36,16 +36,14 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  */
 class NodeWebUiBrowserTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Optional<Path> CHROMIUM = onPath("chromium", "chromium-browser");
   private static ChromeDriver browser;
 
   private final FakeNode node = new FakeNode();
   private NodeWebUi webUi;
   private WebDriverWait wait;
 
-  @BeforeAll
-  static void startBrowser() {
-    Optional<Path> chromium = onPath("chromium", "chromium-browser");
-    assumeTrue(chromium.isPresent(), "chromium is not installed (apt-get install chromium)");
+  private static ChromeDriver startBrowser(Path chromium) {
     Path driver =
         onPath("chromedriver")
             .orElseThrow(
@@ -54,7 +52,7 @@ class NodeWebUiBrowserTest {
                         "chromium is installed but chromedriver is not:"
                             + " apt-get install chromium-driver"));
     ChromeOptions options = new ChromeOptions();
-    options.setBinary(chromium.get().toFile());
+    options.setBinary(chromium.toFile());
     options.addArguments(
         "--headless=new",
         "--no-sandbox",
@@ -66,8 +64,9 @@ class NodeWebUiBrowserTest {
             .usingDriverExecutable(driver.toFile())
             .usingAnyFreePort()
             .build();
-    browser = new ChromeDriver(service, options);
-    browser.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    ChromeDriver started = new ChromeDriver(service, options);
+    started.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(30));
+    return started;
   }
 
   @AfterAll
@@ -79,13 +78,19 @@ class NodeWebUiBrowserTest {
 
   @BeforeEach
   void start() {
+    assumeTrue(CHROMIUM.isPresent(), "chromium is not installed (apt-get install chromium)");
+    if (browser == null) {
+      browser = startBrowser(CHROMIUM.get());
+    }
     webUi = NodeWebUi.start(node, "127.0.0.1", 0, Optional.empty());
     wait = new WebDriverWait(browser, WAIT);
   }
 
   @AfterEach
   void stop() {
-    webUi.close();
+    if (webUi != null) {
+      webUi.close();
+    }
   }
 
   @Test
@@ -132,7 +137,9 @@ class NodeWebUiBrowserTest {
     assertThat(text("total-earned")).isEqualTo("2.5 CNX");
     waitForText("no-task", "No task is running.");
 
-    click("pause");
+    wait.withMessage("the focus should go from Join, now disabled, to Pause")
+        .until(b -> "pause".equals(b.switchTo().activeElement().getDomAttribute("id")));
+    browser.switchTo().activeElement().sendKeys(Keys.ENTER);
     waitForText("status", "Paused");
     assertEnabled("resume", "quit");
     click("resume");

@@ -186,21 +186,10 @@ class NodeWebUiTest {
 
   @Test
   void requestsFromOtherSitesAreRefused() throws Exception {
-    HttpResponse<String> crossSite =
-        http.send(
-            HttpRequest.newBuilder(uri("/api/quit"))
-                .header("Origin", "https://evil.example")
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> crossSite = post("/api/quit", "Origin", "https://evil.example");
     node.join();
     HttpResponse<String> sameSite =
-        http.send(
-            HttpRequest.newBuilder(uri("/api/pause"))
-                .header("Origin", "http://127.0.0.1:" + webUi.port())
-                .POST(HttpRequest.BodyPublishers.noBody())
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+        post("/api/pause", "Origin", "http://127.0.0.1:" + webUi.port());
 
     assertThat(crossSite.statusCode()).isEqualTo(403);
     assertThat(error(crossSite)).contains("https://evil.example");
@@ -297,12 +286,14 @@ class NodeWebUiTest {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  private HttpResponse<String> post(String path) throws Exception {
-    return http.send(
+  private HttpResponse<String> post(String path, String... headerNamesAndValues) throws Exception {
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(uri(path))
             .timeout(Duration.ofSeconds(10))
-            .POST(HttpRequest.BodyPublishers.noBody())
-            .build(),
-        HttpResponse.BodyHandlers.ofString());
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (headerNamesAndValues.length > 0) {
+      request.headers(headerNamesAndValues);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 }

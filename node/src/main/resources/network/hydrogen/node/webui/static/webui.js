@@ -90,9 +90,15 @@ function setConnection(state, text) {
   updateButtons();
 }
 
+// A button that gets disabled while it has the focus hands it to the next possible action, so that
+// keyboard users keep their place (after Join, Pause has the focus).
 function updateButtons() {
+  const focused = buttons.find((button) => button === document.activeElement);
   for (const button of buttons) {
-    button.disabled = !connected || pending !== null || !allowed.includes(button.dataset.action);
+    button.disabled = !connected || !allowed.includes(button.dataset.action);
+  }
+  if (focused && focused.disabled) {
+    buttons.find((button) => !button.disabled)?.focus();
   }
 }
 
@@ -256,8 +262,9 @@ function say(text, isError) {
 }
 
 async function request(action) {
+  if (pending !== null) return; // one request at a time
   pending = action;
-  updateButtons();
+  $('actions').setAttribute('aria-busy', 'true');
   try {
     const response = await fetch(`api/${action}`, { method: 'POST' });
     if (response.status === 202) {
@@ -270,7 +277,7 @@ async function request(action) {
     say(`Could not reach the node to ${action}: is it still running?`, true);
   } finally {
     pending = null;
-    updateButtons();
+    $('actions').removeAttribute('aria-busy');
   }
 }
 
