@@ -65,6 +65,14 @@ final class BridgeServer implements AutoCloseable {
     app.get("/v1/tasks/{id}", ctx -> ctx.json(view(owned(ctx))));
     app.delete("/v1/tasks/{id}", this::cancel);
     app.get("/v1/tasks/{id}/images/{n}", this::image);
+    app.before(
+        "/v1/tasks/{id}/events",
+        ctx -> {
+          if (!"text/event-stream".equals(ctx.header("Accept"))) {
+            throw new BridgeException(
+                406, "an event stream: send the header Accept: text/event-stream");
+          }
+        });
     app.sse("/v1/tasks/{id}/events", this::events);
     app.get("/", this::page);
     ASSETS.forEach(
