@@ -95,6 +95,15 @@ public final class Chain implements AutoCloseable {
     return rpc(web3j.ethBlockNumber(), "eth_blockNumber").getBlockNumber().longValueExact();
   }
 
+  /** The timestamp of the latest block: the chain's clock, which deadlines are measured by. */
+  public java.time.Instant blockTime() {
+    return java.time.Instant.ofEpochSecond(
+        rpc(web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false), "eth_getBlockByNumber")
+            .getBlock()
+            .getTimestamp()
+            .longValueExact());
+  }
+
   /** The ether balance of an address, in wei. */
   public BigInteger etherBalance(String address) {
     return rpc(web3j.ethGetBalance(address, DefaultBlockParameterName.LATEST), "eth_getBalance")
