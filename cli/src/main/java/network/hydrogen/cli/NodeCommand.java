@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import network.hydrogen.chain.NodeStatus;
@@ -13,6 +14,7 @@ import network.hydrogen.node.NodeDaemon;
 import network.hydrogen.node.NodeListener;
 import network.hydrogen.node.NodeLogEntry;
 import network.hydrogen.node.NodeSnapshot;
+import network.hydrogen.node.webui.NodeWebUi;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -143,14 +145,20 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   /**
-   * The one place the WebUI starts (on {@code settings.webUiHost()}:{@code webUiPort()}, showing
-   * {@code daemon}'s snapshots and metrics): its server comes with network.hydrogen.node.webui.
+   * Starts the WebUI on {@code settings.webUiHost()}:{@code webUiPort()}, showing {@code daemon}'s
+   * snapshots and metrics.
    */
   private static AutoCloseable startWebUi(NodeDaemon daemon, NodeConfig settings, PrintWriter out) {
-    out.println(
-        "this build has no WebUI yet: the node runs without joining; use --headless to join."
-            + " Ctrl-C stops it.");
+    NodeWebUi webUi =
+        NodeWebUi.start(
+            daemon,
+            settings.webUiHost(),
+            settings.webUiPort(),
+            Optional.of(daemon.meterRegistry()));
+    out.printf(
+        "node WebUI on http://%s:%d/ (join, pause, resume, quit there). Ctrl-C stops the node.%n",
+        settings.webUiHost(), webUi.port());
     out.flush();
-    return () -> {};
+    return webUi;
   }
 }
