@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
       ChainCommand.class,
       RelayCommand.class,
       NodeCommand.class,
+      DevnetCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Hydrogen extends CommandGroup {

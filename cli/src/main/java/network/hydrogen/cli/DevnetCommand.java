@@ -1,0 +1,257 @@
+package network.hydrogen.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code hydrogen devnet}: the whole network on this machine, in one command. */
+@Command(
+    name = "devnet",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Starts the whole network on this machine: a local chain with the contracts deployed and"
+          + " accounts funded, a relay, N nodes (each with its own wallet, stake and WebUI) and the"
+          + " bridge with the image generator page; prints their URLs and runs until Ctrl-C.",
+      "The nodes run runwayml/stable-diffusion-v1-5 from the models folder when it is there;"
+          + " otherwise a generated tiny demo model (hydrogen/tiny-demo: its images are noise, but"
+          + " every part of the network runs for real).",
+      "--smoke runs one task through the whole network instead, prints the time of every stage"
+          + " and exits 0 when its images came back."
+    })
+final class DevnetCommand implements Callable<Integer> {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--nodes",
+      defaultValue = "3",
+      description = "How many nodes (3 to 20, default 3).")
+  int nodes;
+
+  @Option(
+      names = "--models",
+      defaultValue = "models",
+      paramLabel = "DIR",
+      description = "The local models folder (default ./models).")
+  Path models;
+
+  @Option(
+      names = "--data",
+      paramLabel = "DIR",
+      description =
+          "Where the parts keep their state, kept across restarts (default: a temporary folder"
+              + " removed on exit).")
+  Path data;
+
+  @Option(
+      names = "--port-base",
+      defaultValue = "8545",
+      description =
+          "The chain's port; the relay, bridge and nodes take the next ones (default 8545: relay"
+              + " 8546, bridge 8547, node i 8555+i).")
+  int portBase;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "0",
+      description = "Engine threads per node (default 0: ONNX Runtime's choice).")
+  int threads;
+
+  @Option(
+      names = "--smoke",
+      description = "Run one task through the network, print its stage times, exit.")
+  boolean smoke;
+
+  @Mixin ContractsDirMixin contracts;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dataDir = data != null ? data : Files.createTempDirectory("hydrogen-devnet");
+    PrintWriter out = spec.commandLine().getOut();
+    try {
+      Devnet.Options options =
+          new Devnet.Options(
+              nodes,
+              models.toAbsolutePath(),
+              dataDir.toAbsolutePath(),
+              portBase,
+              contracts.resolve(),
+              threads);
+      out.println("starting the devnet (data in " + dataDir.toAbsolutePath() + ") ...");
+      out.flush();
+      try (Devnet devnet = Devnet.start(options)) {
+        printUrls(devnet, out);
+        return smoke ? runSmoke(devnet, out) : waitForCtrlC(devnet);
+      }
+    } finally {
+      if (data == null) {
+        deleteTree(dataDir);
+      }
+    }
+  }
+
+  private static void printUrls(Devnet devnet, PrintWriter out) {
+    if (devnet.demo()) {
+      out.println(
+          "no "
+              + Devnet.REAL_MODEL
+              + " in the models folder: the nodes run the tiny demo model "
+              + Devnet.DEMO_MODEL
+              + " (its images are noise). Put a diffusers folder of Stable Diffusion 1.5 at"
+              + " models/"
+              + Devnet.REAL_MODEL
+              + " for real pictures.");
+    }
+    out.println("image generator  " + devnet.bridgeUrl());
+    for (int i = 0; i < devnet.nodes().size(); i++) {
+      out.printf(
+          "node %d WebUI     http://127.0.0.1:%d/%n", i + 1, devnet.nodes().get(i).webUi().port());
+    }
+    out.println("relay            " + devnet.relayUrl());
+    out.println("chain RPC        " + devnet.deployment().rpcUrl());
+    out.flush();
+  }
+
+  private int waitForCtrlC(Devnet devnet) throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("Ctrl-C stops everything.");
+    out.flush();
+    CountDownLatch stop = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+    while (devnet.alive() && !stop.await(1, TimeUnit.SECONDS)) {
+      // until Ctrl-C, or until the chain dies
+    }
+    if (!devnet.alive()) {
+      spec.commandLine().getErr().println("hydrogen: the chain stopped; stopping the devnet");
+      return Hydrogen.EXIT_FAILURE;
+    }
+    return 0;
+  }
+
+  /** One task through the bridge API: create, wait, download; prints every stage's time. */
+  private int runSmoke(Devnet devnet, PrintWriter out) throws IOException, InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    String size = devnet.demo() ? "64" : "512";
+    String task =
+        """
+        {"base_model": "%s", "prompt": "a lighthouse on a cliff at dusk",
+         "task_config": {"num_images": 1, "steps": %d, "seed": 42, "cfg": 7,
+                         "image_width": %s, "image_height": %s}}"""
+            .formatted(devnet.model(), devnet.demo() ? 4 : 20, size, size);
+    long start = System.nanoTime();
+    JsonNode created =
+        send(
+            http,
+            request(devnet, "v1/tasks")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(task)));
+    String id = created.get("id").asText();
+    out.println("smoke task " + id + " submitted");
+    out.flush();
+    JsonNode status = created;
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    while (!isFinal(status.path("status").asText())) {
+      if (System.nanoTime() > deadline) {
+        spec.commandLine()
+            .getErr()
+            .println("hydrogen: the smoke task did not finish in 10 minutes");
+        return Hydrogen.EXIT_FAILURE;
+      }
+      Thread.sleep(200);
+      status = send(http, request(devnet, "v1/tasks/" + id).GET());
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (!status.path("status").asText().equals("succeeded")) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "hydrogen: the smoke task ended "
+                  + status.path("status").asText()
+                  + ": "
+                  + status.path("reason").asText("no reason given"));
+      return Hydrogen.EXIT_FAILURE;
+    }
+    HttpResponse<byte[]> image =
+        http.send(
+            request(devnet, "v1/tasks/" + id + "/images/0").GET().build(),
+            HttpResponse.BodyHandlers.ofByteArray());
+    if (image.statusCode() != 200 || image.body().length == 0) {
+      spec.commandLine()
+          .getErr()
+          .println(
+              "hydrogen: the smoke task's image could not be downloaded: " + image.statusCode());
+      return Hydrogen.EXIT_FAILURE;
+    }
+    out.println("stage times (ms), as the bridge saw them:");
+    status
+        .path("timings_ms")
+        .fields()
+        .forEachRemaining(e -> out.printf("  %-12s %8d%n", e.getKey(), e.getValue().asLong()));
+    out.println("node steps (s), mean over the nodes that ran them:");
+    devnet
+        .meanStepSeconds()
+        .forEach((step, took) -> out.printf(Locale.ROOT, "  %-12s %8.3f%n", step, took));
+    out.printf(
+        Locale.ROOT,
+        "smoke task succeeded in %.2f s; image 0: %d bytes%n",
+        seconds,
+        image.body().length);
+    out.flush();
+    return 0;
+  }
+
+  private static boolean isFinal(String status) {
+    return switch (status) {
+      case "succeeded", "failed", "aborted", "cancelled" -> true;
+      default -> false;
+    };
+  }
+
+  private static HttpRequest.Builder request(Devnet devnet, String path) {
+    return HttpRequest.newBuilder(devnet.bridgeUrl().resolve(path))
+        .timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + devnet.webKey());
+  }
+
+  private static JsonNode send(HttpClient http, HttpRequest.Builder request)
+      throws IOException, InterruptedException {
+    HttpResponse<String> response =
+        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() >= 300) {
+      throw new IOException(
+          "the bridge answered " + response.statusCode() + ": " + response.body());
+    }
+    return JSON.readTree(response.body());
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    }
+  }
+}
