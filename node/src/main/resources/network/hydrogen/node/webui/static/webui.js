@@ -49,6 +49,7 @@ let pending = null;
 let source = null;
 let silenceTimer = null;
 let retryMs = 1000;
+let shownStatus = null;
 const logKeys = new Set();
 
 /** Wei (a decimal string) as "1,234.5 UNIT", at most SHOWN_DECIMALS decimals, exact in the title. */
@@ -102,16 +103,14 @@ function updateButtons() {
   }
 }
 
-let shownStatus = null;
-
 function render(view) {
   allowed = view.actions;
-  if (shownStatus !== null && view.status !== shownStatus && !$('action-message').classList.contains('error')) {
-    say('', false); // the request it told of has taken effect
+  const requestDone = shownStatus !== null && view.status !== shownStatus;
+  if (requestDone && !$('action-message').classList.contains('error')) {
+    say('', false); // what it said was requested has happened
   }
   shownStatus = view.status;
   $('status').textContent = STATUS_WORDS[view.status] || view.status;
-  $('status').dataset.status = view.status;
   $('activity').textContent = view.activity;
   $('address').textContent = view.wallet.address;
   showWei($('ether'), view.wallet.ether, 'ETH');
