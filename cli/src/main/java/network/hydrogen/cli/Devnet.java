@@ -166,6 +166,7 @@ final class Devnet implements AutoCloseable {
               true,
               POLL);
       NodeDaemon daemon = track(NodeDaemon.start(config));
+      daemon.takeTasks();
       NodeWebUi webUi =
           track(
               NodeWebUi.start(

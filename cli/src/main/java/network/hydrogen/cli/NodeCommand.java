@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import network.hydrogen.chain.NodeStatus;
 import network.hydrogen.node.NodeConfig;
 import network.hydrogen.node.NodeDaemon;
 import network.hydrogen.node.NodeListener;
@@ -96,12 +95,7 @@ final class NodeCommand implements Callable<Integer> {
   }
 
   private int runHeadless(NodeDaemon daemon, PrintWriter out) throws InterruptedException {
-    NodeStatus status = daemon.snapshot().status();
-    if (status == NodeStatus.QUIT) {
-      daemon.join();
-    } else if (status == NodeStatus.PAUSED) {
-      daemon.resume();
-    }
+    daemon.takeTasks();
     out.println("headless: SIGTERM or Ctrl-C quits after the running task.");
     out.flush();
     CountDownLatch stop = new CountDownLatch(1);

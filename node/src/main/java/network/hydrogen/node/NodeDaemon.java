@@ -240,6 +240,18 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
         store.logs(LOGS_SHOWN));
   }
 
+  /**
+   * Makes the node take tasks, as a headless node does on start: joins when it is not in the
+   * network, resumes when it is paused, and leaves it as it is otherwise.
+   */
+  public void takeTasks() {
+    if (status == NodeStatus.QUIT) {
+      join();
+    } else if (status == NodeStatus.PAUSED) {
+      resume();
+    }
+  }
+
   @Override
   public void join() {
     control.execute(
