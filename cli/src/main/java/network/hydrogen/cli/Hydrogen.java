@@ -45,11 +45,15 @@ public final class Hydrogen extends CommandGroup {
 
   @Option(
       names = {"-v", "--verbose"},
-      description = "Log debug messages to stderr.",
+      description =
+          "Log Hydrogen's debug messages and the libraries' informational ones to stderr (the"
+              + " libraries' debug output would show request headers, API keys included).",
       scope = CommandLine.ScopeType.INHERIT)
   void verbose(boolean verbose) {
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    root.setLevel(verbose ? Level.DEBUG : Level.WARN);
+    root.setLevel(verbose ? Level.INFO : Level.WARN);
+    Logger own = (Logger) LoggerFactory.getLogger("network.hydrogen");
+    own.setLevel(verbose ? Level.DEBUG : null);
   }
 
   public static void main(String[] args) {
