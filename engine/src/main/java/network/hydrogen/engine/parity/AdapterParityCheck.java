@@ -10,6 +10,7 @@ import java.util.function.Consumer;
 import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.lora.Lora;
 import network.hydrogen.engine.lora.LoraFile;
 import network.hydrogen.engine.model.StableDiffusionModel;
@@ -22,12 +23,13 @@ import network.hydrogen.engine.pipeline.TextToImage;
  * model.safetensors} are loaded as in {@link ParityCheck}, in both formats, with the folder's LoRA
  * ({@code lora}) or embeddings ({@code embeddings}) applied through {@link Adapters}.
  *
- * <p>LoRA cases: {@code text_embeddings}, {@code unet_call} (on the index's encoder hidden states),
- * {@code unet_call_scale0} (the same call at scale 0, on a second load of the same opened model)
- * and {@code txt2img}. Embedding cases: the vectors read from each file (an {@code alternative_to}
- * file is read and checked but not loaded, as the reference loaded it in another pipeline), the
- * vocabulary size, the prompt's and negative prompt's token ids, {@code text_embeddings} and {@code
- * txt2img}.
+ * <p>LoRA cases: {@code text_embeddings} (an SDXL reference's in the {@code sdxl} reference's
+ * form), {@code unet_call} (on the index's encoder hidden states, for SDXL also its added
+ * conditioning), {@code unet_call_scale0} (the same call at scale 0, on a second load of the same
+ * opened model) and {@code txt2img}. Embedding cases: the vectors read from each file (an {@code
+ * alternative_to} file is read and checked but not loaded, as the reference loaded it in another
+ * pipeline), the vocabulary size, the prompt's and negative prompt's token ids, {@code
+ * text_embeddings} and {@code txt2img}.
  */
 final class AdapterParityCheck {
 
@@ -109,7 +111,7 @@ final class AdapterParityCheck {
     LoraFile file = LoraFile.open(reference.resolve(entry.path("file").asText()));
     double scale = entry.path("scale").asDouble();
     try (TextToImage pipeline = load(model, new Lora(file, scale))) {
-      check.textEmbeddings(format, pipeline, report);
+      textEmbeddings(format, pipeline, report);
       unetCall(format, "unet_call", pipeline, index.get("unet_call").get("out"), report);
       txt2img(format, pipeline, report);
     }
@@ -121,24 +123,53 @@ final class AdapterParityCheck {
     }
   }
 
+  /**
+   * The text embedding cases: SD 1.x/2.x cond and uncond, or an SDXL reference's {@code cases}
+   * (both encoders, pooled embeddings) as {@link SdxlParityCases} checks them.
+   */
+  private void textEmbeddings(String format, TextToImage pipeline, Consumer<CaseResult> report)
+      throws IOException {
+    if (pipeline.sdxl().isPresent()) {
+      new SdxlParityCases(check, index, pipeline.sdxl().get(), pipeline.unet())
+          .textEmbeddings(format, report);
+    } else {
+      check.textEmbeddings(format, pipeline, report);
+    }
+  }
+
   private TextToImage load(StableDiffusionModel model, Lora lora) throws IOException {
     return TextToImage.load(model, options, new Adapters(List.of(lora), List.of()));
   }
 
-  /** One UNet call on the index's {@code unet_call} inputs, compared with {@code out}. */
+  /**
+   * One UNet call on the index's {@code unet_call} inputs, compared with {@code out}; an SDXL
+   * reference's call also gives the added conditioning ({@code text_embeds} and {@code time_ids}).
+   */
   private void unetCall(
       String format, String name, TextToImage pipeline, JsonNode out, Consumer<CaseResult> report)
       throws IOException {
     JsonNode entry = index.get("unet_call");
     ReferenceTensor sample = check.tensor(entry, "sample");
     ReferenceTensor context = check.tensor(entry, "encoder_hidden_states");
+    UNet.AddedConditioning added = null;
+    if (entry.has("text_embeds")) {
+      ReferenceTensor pooled = check.tensor(entry, "text_embeds");
+      JsonNode timeIds = entry.path("time_ids");
+      added =
+          new UNet.AddedConditioning(
+              new FloatTensor(ParityCheck.longs(pooled.shape()), pooled.read()),
+              new FloatTensor(
+                  new long[] {timeIds.size(), timeIds.path(0).size()},
+                  ParityCheck.floats(ParityCheck.flatten(timeIds))));
+    }
     FloatTensor result =
         pipeline
             .unet()
             .predict(
                 new FloatTensor(ParityCheck.longs(sample.shape()), sample.read()),
                 ParityCheck.floats(entry.path("timesteps")),
-                new FloatTensor(ParityCheck.longs(context.shape()), context.read()));
+                new FloatTensor(ParityCheck.longs(context.shape()), context.read()),
+                added);
     ParityCheck.compare(
         format,
         name,

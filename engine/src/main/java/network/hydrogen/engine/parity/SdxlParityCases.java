@@ -102,7 +102,8 @@ final class SdxlParityCases {
     return node.isMissingNode() || node.isNull() ? null : node.asText();
   }
 
-  private void textEmbeddings(String format, Consumer<CaseResult> report) throws IOException {
+  /** The {@code text_embeddings} cases: both encoders' embeddings and pooled, cond and uncond. */
+  void textEmbeddings(String format, Consumer<CaseResult> report) throws IOException {
     for (JsonNode entry : index.path("text_embeddings").path("cases")) {
       String name = "text_embeddings." + entry.path("case").asText();
       SdxlOptions options = options(entry);

@@ -130,7 +130,7 @@ public final class TextToImage implements AutoCloseable {
       if (model.isSdxl()) {
         textEncoder2 =
             TextEncoder.create(
-                model.textEncoder2().config(), model.textEncoder2().weights(), options);
+                patched.textEncoder2().config(), patched.textEncoder2().weights(), options);
         sdxl =
             new SdxlConditioning(
                 tokenizer,

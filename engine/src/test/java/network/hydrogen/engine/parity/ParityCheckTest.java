@@ -29,6 +29,7 @@ class ParityCheckTest {
   static final Path SD2_TINY = Path.of("src/test/resources/engine-reference/sd2-tiny");
   static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
+  static final Path SDXL_LORA = Path.of("src/test/resources/engine-reference/sdxl-lora");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
   static final Path SD15_CONTROLNET =
@@ -129,6 +130,22 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlLoraCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_LORA);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "text_embeddings.neg_text.prompt_embeds",
+            "text_embeddings.neg_text.negative_prompt_embeds",
+            "text_embeddings.neg_text.pooled",
+            "text_embeddings.neg_text.negative_pooled",
+            "unet_call",
+            "txt2img.Euler.timesteps",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void everySd15TextualInversionCasePassesOnBothBaseFormats() throws IOException {
     List<CaseResult> results = runAndRequireAllPassed(SD15_TI);
 
@@ -223,7 +240,15 @@ class ParityCheckTest {
   void aFolderOfReferencesListsEachReference() throws IOException {
     assertThat(ParityCheck.referenceFolders(SD15.getParent()))
         .contains(
-            SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER, SD15_CONTROLNET, SD15_COMPEL);
+            SD15,
+            SD2_TINY,
+            SDXL,
+            SD15_LORA,
+            SDXL_LORA,
+            SD15_TI,
+            SDXL_REFINER,
+            SD15_CONTROLNET,
+            SD15_COMPEL);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
