@@ -6,6 +6,8 @@ float32 tensors, `base_model: sdxl`, the base model not copied).
 - sdxl-lora: a kohya/Civitai LoCon file for SDXL: `lora_unet_*` with the SGM UNet's module names
   (input_blocks / middle_block / output_blocks, as sd-scripts trains SDXL), `lora_te1_*` for
   text_encoder and `lora_te2_*` for text_encoder_2; linear and conv layers, per-module alpha.
+- sdxl-ti: an SDXL textual inversion file (clip_l and clip_g vectors in one .safetensors), its
+  token in the prompt and the negative prompt.
 
 Usage: PYTHONPATH=<diffusers>/src:<diffusers>/scripts python make_sdxl_adapter_references.py \
     SDXL_DIR OUT_DIR [sdxl-lora ...]
@@ -316,5 +318,119 @@ def make_lora():
     print("sdxl-lora:", checks)
 
 
+# ---- sdxl-ti ----
+
+TI_TOKEN = "<fox-style-xl>"
+TI_PROMPT = f"a photo of {TI_TOKEN} in the snow"
+TI_NEGATIVE = f"{TI_TOKEN}, blurry"
+
+
+def make_ti():
+    golden = Golden("sdxl-ti")
+    torch.manual_seed(12)
+    pipe = load_base()
+    base_vocab = [len(pipe.tokenizer), len(pipe.tokenizer_2)]
+    widths = (pipe.text_encoder.config.hidden_size, pipe.text_encoder_2.config.hidden_size)
+    # SDXL embeddings (A1111, Civitai) hold both encoders' vectors in one file: clip_l for
+    # text_encoder (CLIP ViT-L), clip_g for text_encoder_2 (OpenCLIP bigG); the token is the file name.
+    clip_l = (torch.randn(2, widths[0]) * 0.5).contiguous()
+    clip_g = (torch.randn(2, widths[1]) * 0.5).contiguous()
+    (golden.dir / "embeddings").mkdir()
+    file = golden.dir / "embeddings" / "fox-style-xl.safetensors"
+    save_file({"clip_l": clip_l, "clip_g": clip_g}, str(file))
+    # How diffusers documents loading them: each tensor into its encoder, the same token.
+    state = load_file(str(file))
+    pipe.load_textual_inversion(
+        state["clip_g"], token=TI_TOKEN, text_encoder=pipe.text_encoder_2, tokenizer=pipe.tokenizer_2
+    )
+    pipe.load_textual_inversion(state["clip_l"], token=TI_TOKEN, text_encoder=pipe.text_encoder, tokenizer=pipe.tokenizer)
+    expands = [TI_TOKEN, TI_TOKEN + "_1"]
+    ids = pipe.tokenizer.convert_tokens_to_ids(expands)
+    ids_2 = pipe.tokenizer_2.convert_tokens_to_ids(expands)
+    assert ids == ids_2 == [base_vocab[0], base_vocab[0] + 1], (ids, ids_2)
+
+    def tokens(tokenizer, text):
+        converted = pipe.maybe_convert_prompt(text, tokenizer)
+        return converted, tokenizer(converted, padding="max_length", max_length=77, truncation=True).input_ids
+
+    token_cases = {}
+    # The sd15-ti field names: prompt, prompt_converted, prompt_ids; negative_prompt,
+    # negative_converted, negative_ids; and the second tokenizer's ids with _2.
+    for short, field, text in (("prompt", "prompt", TI_PROMPT), ("negative", "negative_prompt", TI_NEGATIVE)):
+        converted, first = tokens(pipe.tokenizer, text)
+        _, second = tokens(pipe.tokenizer_2, text)
+        assert ids[0] in first and ids[1] in first and ids[0] in second, (first, second)
+        token_cases[field] = text
+        token_cases[short + "_converted"] = converted
+        token_cases[short + "_ids"] = first
+        token_cases[short + "_ids_2"] = second
+    text, (embeds, negative_embeds, pooled, negative_pooled) = text_case(
+        golden, pipe, "ti", TI_PROMPT, TI_NEGATIVE
+    )
+    run, latents = txt2img(golden, pipe, "Euler", TI_PROMPT, TI_NEGATIVE, seed=4)
+
+    # Effect: the same prompts on the base model, where the token is plain text.
+    fresh = load_base()
+    with torch.no_grad():
+        plain = fresh.encode_prompt(TI_PROMPT, negative_prompt=TI_NEGATIVE)
+    checks = {
+        "ti_effect_prompt_embeds": float((plain[0] - embeds).abs().max()),
+        "ti_effect_negative_prompt_embeds": float((plain[1] - negative_embeds).abs().max()),
+        "ti_effect_pooled": float((plain[2] - pooled).abs().max()),
+        "ti_effect_negative_pooled": float((plain[3] - negative_pooled).abs().max()),
+    }
+    # Independent: the vectors are the rows of each encoder's token embedding.
+    for encoder, vectors in ((pipe.text_encoder, clip_l), (pipe.text_encoder_2, clip_g)):
+        rows = encoder.get_input_embeddings().weight[ids[0] : ids[0] + 2]
+        assert torch.equal(rows, vectors)
+    assert all(v > 1e-2 for v in checks.values()), checks
+
+    golden.write_index(
+        {
+            "reference": "sdxl-ti",
+            "base_model": "sdxl",
+            "made_by": MADE_BY,
+            "tensor_format": "raw little-endian float32, row-major, shape in the entry",
+            "embeddings": [
+                {
+                    "file": "embeddings/fox-style-xl.safetensors",
+                    "format": "SDXL (A1111/Civitai): clip_l [n, text_encoder width] and clip_g [n,"
+                    " text_encoder_2 width] in one .safetensors; token = the file name",
+                    "token": TI_TOKEN,
+                    "vectors": 2,
+                    "expands_to": expands,
+                    "token_ids": ids,
+                    "vectors_tensor": golden.save("vectors-clip_l", clip_l),
+                    "vectors_2_tensor": golden.save("vectors-clip_g", clip_g),
+                }
+            ],
+            "loaded_with": "state = load_file(file); pipe.load_textual_inversion(state['clip_g'], token=tok,"
+            " text_encoder=pipe.text_encoder_2, tokenizer=pipe.tokenizer_2);"
+            " pipe.load_textual_inversion(state['clip_l'], token=tok, text_encoder=pipe.text_encoder,"
+            " tokenizer=pipe.tokenizer)",
+            "vocab": {
+                "base_size": base_vocab[0],
+                "after_loading": len(pipe.tokenizer),
+                "after_loading_2": len(pipe.tokenizer_2),
+            },
+            "tokens": {
+                **token_cases,
+                "note": "maybe_convert_prompt per tokenizer ('<tok>' -> '<tok> <tok>_1'); tokenizer pads with"
+                " the end token, tokenizer_2 with '!' (id 0)",
+            },
+            "text_embeddings": {
+                "pipeline_call": "StableDiffusionXLPipeline.encode_prompt(prompt, negative_prompt,"
+                " do_classifier_free_guidance=True), the token in both",
+                "cases": [text],
+            },
+            "txt2img": [run],
+            "checks": checks,
+        }
+    )
+    print("sdxl-ti:", checks)
+
+
 if "sdxl-lora" in wanted:
     make_lora()
+if "sdxl-ti" in wanted:
+    make_ti()

@@ -5,17 +5,21 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.TextEncoder;
 import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.lora.Lora;
 import network.hydrogen.engine.lora.LoraFile;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.pipeline.Adapters;
+import network.hydrogen.engine.pipeline.SdxlConditioning;
 import network.hydrogen.engine.pipeline.TextToImage;
+import network.hydrogen.engine.tokenizer.ClipTokenizer;
 
 /**
  * The parity cases of an adapter reference ({@code sd15-lora}, {@code sd15-ti}): its index names
@@ -194,49 +198,85 @@ final class AdapterParityCheck {
       String file = entry.path("file").asText();
       TextualInversion embedding =
           TextualInversion.read(reference.resolve(file), entry.path("token").asText());
-      ReferenceTensor expected = check.tensor(entry, "vectors_tensor");
-      float[] vectors = new float[embedding.count() * embedding.vectors()[0].length];
-      for (int i = 0; i < embedding.count(); i++) {
-        float[] vector = embedding.vectors()[i];
-        System.arraycopy(vector, 0, vectors, i * vector.length, vector.length);
+      String name = "embeddings." + Path.of(file).getFileName();
+      vectors(format, name, embedding.vectors(), check.tensor(entry, "vectors_tensor"), report);
+      if (entry.has("vectors_2_tensor")) {
+        vectors(
+            format,
+            name + ".2",
+            embedding.secondVectors() == null ? new float[0][] : embedding.secondVectors(),
+            check.tensor(entry, "vectors_2_tensor"),
+            report);
       }
-      report.accept(
-          new CaseResult(
-              format,
-              "embeddings." + Path.of(file).getFileName(),
-              CaseResult.maxAbsError(vectors, expected.read()),
-              0));
       if (!entry.has("alternative_to")) {
         loaded.add(embedding);
       }
     }
     try (TextToImage pipeline = TextToImage.load(model, options, new Adapters(List.of(), loaded))) {
       JsonNode vocab = index.path("vocab");
-      if (vocab.has("after_loading")) {
+      vocab(format, "vocab", pipeline.textEncoder(), vocab.path("after_loading"), report);
+      JsonNode tokens = index.path("tokens");
+      tokens(format, "", pipeline.tokenizer(), tokens, report);
+      if (pipeline.sdxl().isPresent()) {
+        SdxlConditioning sdxl = pipeline.sdxl().get();
+        vocab(format, "vocab_2", sdxl.textEncoder2(), vocab.path("after_loading_2"), report);
+        tokens(format, "_2", sdxl.tokenizer2(), tokens, report);
+      }
+      textEmbeddings(format, pipeline, report);
+      txt2img(format, pipeline, report);
+    }
+  }
+
+  /** An embedding's vectors, flattened, against the reference's (exact). */
+  private static void vectors(
+      String format,
+      String name,
+      float[][] vectors,
+      ReferenceTensor expected,
+      Consumer<CaseResult> report)
+      throws IOException {
+    float[] flat = new float[Arrays.stream(vectors).mapToInt(v -> v.length).sum()];
+    int offset = 0;
+    for (float[] vector : vectors) {
+      System.arraycopy(vector, 0, flat, offset, vector.length);
+      offset += vector.length;
+    }
+    report.accept(new CaseResult(format, name, CaseResult.maxAbsError(flat, expected.read()), 0));
+  }
+
+  /** A text encoder's vocabulary size after loading, when the reference gives it. */
+  private static void vocab(
+      String format,
+      String name,
+      TextEncoder encoder,
+      JsonNode expected,
+      Consumer<CaseResult> report) {
+    if (!expected.isMissingNode()) {
+      report.accept(
+          new CaseResult(
+              format, name, Math.abs(encoder.config().vocabSize() - expected.asLong()), 0));
+    }
+  }
+
+  /**
+   * The prompt's and negative prompt's ids of {@code tokenizer} ({@code prompt_ids} and {@code
+   * negative_ids} with the suffix), when the reference gives them.
+   */
+  private static void tokens(
+      String format,
+      String suffix,
+      ClipTokenizer tokenizer,
+      JsonNode tokens,
+      Consumer<CaseResult> report) {
+    for (String text : List.of("prompt", "negative")) {
+      String field = text.equals("prompt") ? "prompt" : "negative_prompt";
+      JsonNode expected = tokens.get(text + "_ids" + suffix);
+      if (expected != null) {
+        int[] ids = tokenizer.encode(tokens.path(field).asText());
         report.accept(
             new CaseResult(
-                format,
-                "vocab",
-                Math.abs(
-                    pipeline.textEncoder().config().vocabSize()
-                        - vocab.get("after_loading").asLong()),
-                0));
+                format, "tokens." + field + suffix, ParityCheck.idError(ids, expected), 0));
       }
-      JsonNode tokens = index.path("tokens");
-      for (String text : List.of("prompt", "negative")) {
-        String field = text.equals("prompt") ? "prompt" : "negative_prompt";
-        if (tokens.has(text + "_ids")) {
-          int[] ids = pipeline.tokenizer().encode(tokens.path(field).asText());
-          report.accept(
-              new CaseResult(
-                  format,
-                  "tokens." + field,
-                  ParityCheck.idError(ids, tokens.get(text + "_ids")),
-                  0));
-        }
-      }
-      check.textEmbeddings(format, pipeline, report);
-      txt2img(format, pipeline, report);
     }
   }
 }

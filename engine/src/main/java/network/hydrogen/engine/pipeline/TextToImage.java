@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.function.LongFunction;
 import network.hydrogen.engine.embedding.Embeddings;
+import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.ControlNet;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
@@ -101,10 +102,6 @@ public final class TextToImage implements AutoCloseable {
     if (controlNetModel != null) {
       ControlNets.requireCompatible(model, controlNetModel);
     }
-    if (model.isSdxl() && !adapters.embeddings().isEmpty()) {
-      throw new UnsupportedTaskException(
-          "textual inversion on SDXL models (dual embeddings) is not supported yet");
-    }
     if (model.isRefiner() && !adapters.loras().isEmpty()) {
       throw new UnsupportedTaskException("LoRA on the SDXL refiner is not supported yet");
     }
@@ -120,7 +117,9 @@ public final class TextToImage implements AutoCloseable {
             Embeddings.add(
                 ClipTokenizer.load(model.tokenizer()),
                 patched.textEncoder(),
-                adapters.embeddings());
+                adapters.embeddings().stream()
+                    .map(embedding -> embedding.forFirstEncoder(model.isSdxl()))
+                    .toList());
         tokenizer = embedded.tokenizer();
         textEncoder =
             TextEncoder.create(
@@ -128,14 +127,19 @@ public final class TextToImage implements AutoCloseable {
       }
       SdxlConditioning sdxl = null;
       if (model.isSdxl()) {
+        Embeddings embedded2 =
+            Embeddings.add(
+                ClipTokenizer.load(model.tokenizer2()),
+                patched.textEncoder2(),
+                adapters.embeddings().stream().map(TextualInversion::forSecondEncoder).toList());
         textEncoder2 =
             TextEncoder.create(
-                patched.textEncoder2().config(), patched.textEncoder2().weights(), options);
+                embedded2.textEncoder().config(), embedded2.textEncoder().weights(), options);
         sdxl =
             new SdxlConditioning(
                 tokenizer,
                 textEncoder,
-                ClipTokenizer.load(model.tokenizer2()),
+                embedded2.tokenizer(),
                 textEncoder2,
                 model.forceZerosForEmptyPrompt());
       }

@@ -30,6 +30,7 @@ class ParityCheckTest {
   static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
   static final Path SDXL_LORA = Path.of("src/test/resources/engine-reference/sdxl-lora");
+  static final Path SDXL_TI = Path.of("src/test/resources/engine-reference/sdxl-ti");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
   static final Path SD15_CONTROLNET =
@@ -164,6 +165,28 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlTextualInversionCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_TI);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "embeddings.fox-style-xl.safetensors",
+            "embeddings.fox-style-xl.safetensors.2",
+            "vocab",
+            "tokens.prompt",
+            "tokens.negative_prompt",
+            "vocab_2",
+            "tokens.prompt_2",
+            "tokens.negative_prompt_2",
+            "text_embeddings.ti.prompt_embeds",
+            "text_embeddings.ti.negative_prompt_embeds",
+            "text_embeddings.ti.pooled",
+            "text_embeddings.ti.negative_pooled",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void everySd15ControlNetCasePassesOnBothBaseFormats() throws IOException {
     List<CaseResult> results = runAndRequireAllPassed(SD15_CONTROLNET);
 
@@ -246,6 +269,7 @@ class ParityCheckTest {
             SD15_LORA,
             SDXL_LORA,
             SD15_TI,
+            SDXL_TI,
             SDXL_REFINER,
             SD15_CONTROLNET,
             SD15_COMPEL);

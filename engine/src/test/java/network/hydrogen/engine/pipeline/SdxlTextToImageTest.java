@@ -13,6 +13,7 @@ import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.model.ModelFiles;
+import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -170,13 +171,40 @@ class SdxlTextToImageTest {
   }
 
   @Test
-  void textualInversionOnSdxlIsRefusedUntilDualEmbeddingsAreSupported() {
-    TextualInversion embedding =
+  void sdxlTakesOnlySdxlEmbeddingsAndOtherModelsNone() throws IOException {
+    TextualInversion single =
         new TextualInversion("<fox>", new float[][] {new float[16]}, Path.of("fox.safetensors"));
-    Adapters adapters = new Adapters(List.of(), List.of(embedding));
+    TextualInversion dual =
+        new TextualInversion(
+            "<fox>",
+            new float[][] {new float[32]},
+            new float[][] {new float[48]},
+            Path.of("fox-xl.safetensors"));
+    StableDiffusionModel sd15 =
+        ModelFiles.open(Path.of("src/test/resources/engine-reference/sd15/model"));
 
-    assertThatThrownBy(() -> TextToImage.load(model, new InferenceOptions(1), adapters))
-        .isInstanceOf(UnsupportedTaskException.class)
-        .hasMessageContaining("textual inversion on SDXL models");
+    assertThatThrownBy(
+            () ->
+                TextToImage.load(
+                    model, new InferenceOptions(1), new Adapters(List.of(), List.of(single))))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("fox.safetensors")
+        .hasMessageContaining("SDXL needs an SDXL embedding with clip_l and clip_g vectors");
+    assertThatThrownBy(
+            () ->
+                TextToImage.load(
+                    sd15, new InferenceOptions(1), new Adapters(List.of(), List.of(dual))))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("fox-xl.safetensors is an SDXL embedding")
+        .hasMessageContaining("the model is not SDXL");
+    assertThatThrownBy(
+            () ->
+                new TextualInversion(
+                    "<fox>",
+                    new float[][] {new float[16]},
+                    new float[][] {new float[48], new float[48]},
+                    Path.of("bad.safetensors")))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("has 1 clip_l vectors but 2 clip_g vectors");
   }
 }
