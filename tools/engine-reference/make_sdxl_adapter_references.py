@@ -8,9 +8,11 @@ float32 tensors, `base_model: sdxl`, the base model not copied).
   text_encoder and `lora_te2_*` for text_encoder_2; linear and conv layers, per-module alpha.
 - sdxl-ti: an SDXL textual inversion file (clip_l and clip_g vectors in one .safetensors), its
   token in the prompt and the negative prompt.
+- sdxl-compel: compel's SDXL conditioning and pooled embeddings of weighted, blended, conjoined and
+  long prompts, a UNet call and a whole generation on a long one.
 
-Usage: PYTHONPATH=<diffusers>/src:<diffusers>/scripts python make_sdxl_adapter_references.py \
-    SDXL_DIR OUT_DIR [sdxl-lora ...]
+Usage: PYTHONPATH=<diffusers>/src:<diffusers>/scripts:<compel>/src \
+    python make_sdxl_adapter_references.py SDXL_DIR OUT_DIR [sdxl-lora sdxl-ti sdxl-compel ...]
 (SDXL_DIR: the sdxl reference folder; OUT_DIR: the folder that holds it, where the adapter
 references are written beside it.)
 """
@@ -31,7 +33,7 @@ import convert_diffusers_to_original_sdxl as sgm
 
 sdxl_dir = Path(sys.argv[1])
 out_root = Path(sys.argv[2])
-wanted = set(sys.argv[3:]) or {"sdxl-lora"}
+wanted = set(sys.argv[3:]) or {"sdxl-lora", "sdxl-ti", "sdxl-compel"}
 F32 = "float32 little-endian"
 SCALING = 0.13025
 MADE_BY = (
@@ -430,7 +432,213 @@ def make_ti():
     print("sdxl-ti:", checks)
 
 
+# ---- sdxl-compel ----
+
+COMPEL_CASES = [
+    "a (red fox)1.3 in the snow",
+    "a red++ fox in the snow--",
+    "a (red (fox)0.5)1.2 in the snow",
+    '("a red fox", "a snowy forest").blend(0.7, 0.3)',
+    '("a red fox", "in the snow").and()',
+    "a \\(red\\) fox in the snow",
+]
+LONG_PROMPT = (
+    "a highly detailed oil painting of a (red fox)1.2 in a snowy forest. "
+    + "soft morning light, tall pine trees, falling snowflakes, frozen river, distant mountains, " * 6
+    + "masterpiece, best quality"
+)
+LONG_NEGATIVE = "blurry, (low quality)1.4"
+
+
+def fix_compel_blend():
+    """compel 2.3.0-2.4.0 raise TypeError on every .blend() (compel issue #130): _get_conditioning_for_blend
+    passes a stale keyword. Its fix (PR #131) drops the keyword; the sd15-compel reference used the same."""
+    from compel import Compel
+
+    original = Compel._get_conditioning_for_flattened_prompt
+
+    def fixed(self, prompt, should_return_tokens=True):
+        return original(self, prompt)
+
+    Compel._get_conditioning_for_flattened_prompt = fixed
+
+
+def seed_compel(pipe):
+    """The seed network's SDXL call (crynux-ai/stable-diffusion-task, sd_task/task_runner/
+    inference_task/prompt.py): one Compel over both tokenizers and encoders."""
+    from compel import Compel, ReturnedEmbeddingsType
+
+    return Compel(
+        tokenizer=[pipe.tokenizer, pipe.tokenizer_2],
+        text_encoder=[pipe.text_encoder, pipe.text_encoder_2],
+        returned_embeddings_type=ReturnedEmbeddingsType.PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED,
+        requires_pooled=[False, True],
+        truncate_long_prompts=False,
+    )
+
+
+def make_compel():
+    import compel as compel_module
+    from compel import CompelForSDXL
+
+    fix_compel_blend()
+    golden = Golden("sdxl-compel")
+    pipe = load_base()
+    compel = seed_compel(pipe)
+    for_sdxl = CompelForSDXL(pipe)
+    with torch.no_grad():
+        empty, empty_pooled = compel("")
+        assert torch.equal(
+            empty,
+            torch.cat(
+                [p.empty_z for p in compel.conditioning_provider.embedding_providers], dim=-1
+            ),
+        )
+        cases = []
+        for i, prompt in enumerate(COMPEL_CASES):
+            # CompelForSDXL, compel's SDXL wrapper; the seed's one-Compel call gives the same numbers
+            # where it runs, and raises for .blend() (its per-encoder tokenizations nest one level too
+            # deep for torch.concat).
+            labelled = for_sdxl(prompt)
+            cond, pooled = labelled.embeds, labelled.pooled_embeds
+            try:
+                seed_cond, seed_pooled = compel(prompt)
+                assert torch.allclose(seed_cond, cond, atol=1e-6) and torch.equal(seed_pooled, pooled)
+                seed = "same"
+            except TypeError as e:
+                seed = f"raises TypeError: {e}"
+            # The pooled embedding is text_encoder_2's pooled output of the prompt's raw text (Compel
+            # syntax included), truncated to 77 tokens, exactly what encode_prompt gives for that text.
+            raw_pooled = pipe.encode_prompt(prompt, do_classifier_free_guidance=False)[2]
+            assert torch.equal(pooled, raw_pooled), prompt
+            cases.append(
+                {
+                    "prompt": prompt,
+                    "conditioning": golden.save(f"case{i}-conditioning", cond),
+                    "pooled": golden.save(f"case{i}-pooled", pooled),
+                    "seed_call": seed,
+                }
+            )
+        # A long prompt and its shorter negative prompt: the seed's compel([prompt, negative]) pads
+        # the shorter with the empty prompt's encoding - when it can: EmbeddingsProviderMulti has no
+        # empty_z, so compel raises for two different lengths. CompelForSDXL pads each encoder's half
+        # with that encoder's empty encoding, which is what the seed's call would do.
+        cond, pooled = compel(LONG_PROMPT)
+        uncond, negative_pooled = compel(LONG_NEGATIVE)
+        seed_failure = None
+        try:
+            compel([LONG_PROMPT, LONG_NEGATIVE])
+        except Exception as e:  # the seed network's failure, recorded
+            seed_failure = f"{type(e).__name__}: {e}"
+        labelled = for_sdxl(LONG_PROMPT, negative_prompt=LONG_NEGATIVE)
+        assert torch.allclose(labelled.embeds, cond, atol=1e-6)
+        assert torch.equal(labelled.pooled_embeds, pooled)
+        assert torch.equal(labelled.negative_pooled_embeds, negative_pooled)
+        uncond_padded = labelled.negative_embeds
+        assert torch.allclose(uncond_padded[:, : uncond.shape[1]], uncond, atol=1e-6)
+        chunks = cond.shape[1] // 77
+        assert chunks >= 2 and uncond.shape[1] == 77, (cond.shape, uncond.shape)
+        first_chunk_only = pipe.encode_prompt(LONG_PROMPT, negative_prompt=LONG_NEGATIVE)
+        sample, timesteps, time_ids = unet_inputs()
+        context = torch.cat([cond, uncond_padded])
+        cond_kwargs = {"text_embeds": torch.cat([pooled, negative_pooled]), "time_ids": time_ids}
+        unet_out = pipe.unet(sample, timesteps, encoder_hidden_states=context, added_cond_kwargs=cond_kwargs).sample
+        first_77 = pipe.unet(
+            sample, timesteps, encoder_hidden_states=context[:, :77], added_cond_kwargs=cond_kwargs
+        ).sample
+
+    # A whole generation on the weighted long prompt, the conditioning handed to the pipeline as the
+    # seed network does.
+    pipe.scheduler = EulerDiscreteScheduler.from_config(base_index["scheduler_config"])
+    h, w = TXT2IMG["height"], TXT2IMG["width"]
+    noise = torch.randn(1, 4, h // 8, w // 8, generator=torch.Generator().manual_seed(5))
+    latents = pipe(
+        prompt_embeds=cond,
+        pooled_prompt_embeds=pooled,
+        negative_prompt_embeds=uncond_padded,
+        negative_pooled_prompt_embeds=negative_pooled,
+        height=h,
+        width=w,
+        num_inference_steps=TXT2IMG["steps"],
+        guidance_scale=TXT2IMG["cfg"],
+        latents=noise.clone(),
+        output_type="latent",
+    ).images
+    with torch.no_grad():
+        image = (pipe.vae.decode(latents / SCALING).sample / 2 + 0.5).clamp(0, 1)
+    run = {
+        "scheduler": "Euler",
+        "scheduler_config": dict(pipe.scheduler.config),
+        "steps": TXT2IMG["steps"],
+        "cfg": TXT2IMG["cfg"],
+        "batch": 1,
+        "prompt": LONG_PROMPT,
+        "negative_prompt": LONG_NEGATIVE,
+        "height": h,
+        "width": w,
+        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
+        "noise": golden.save("noise-Euler", noise),
+        "final_latents": golden.save("latents-Euler", latents),
+        "image": golden.save("image-Euler", image),
+        "note": "pipe(prompt_embeds=cond, pooled_prompt_embeds=pooled, negative_prompt_embeds=uncond_padded,"
+        " negative_pooled_prompt_embeds=negative_pooled, ...)",
+    }
+    golden.write_index(
+        {
+            "reference": "sdxl-compel",
+            "base_model": "sdxl",
+            "made_by": MADE_BY + f"; compel {compel_module.__version__ if hasattr(compel_module, '__version__') else '2.4'}"
+            " (github damian0815/compel, git c60b9fb)",
+            "tensor_format": "raw little-endian float32, row-major, shape in the entry",
+            "compel": {
+                "constructed_as": "CompelForSDXL(pipe) (compel_1 on text_encoder, compel_2 on text_encoder_2 with"
+                " requires_pooled, both PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED, truncate_long_prompts=False),"
+                " with compel's blend fix (issue #130 / PR #131). The seed network's call, Compel(tokenizer="
+                "[pipe.tokenizer, pipe.tokenizer_2], text_encoder=[...], returned_embeddings_type="
+                "PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED, requires_pooled=[False, True], truncate_long_prompts="
+                "False), gives the same conditioning and pooled where it runs (each case's seed_call)",
+                "conditioning": "per encoder compel's SD rules (weights from the encoder's own empty encoding,"
+                " down-weights by masking, chunks of 77 with the encoder's own padding) on hidden_states[-2],"
+                " concatenated along the width (text_encoder first): [1, 77 x chunks, 64]",
+                "pooled": "text_encoder_2's pooled output (text_embeds) of the prompt's RAW text, Compel syntax"
+                " included, tokenized with truncation to 77 (so a long prompt's first 75 tokens) and no weights:"
+                " exactly encode_prompt's pooled_prompt_embeds for that text; .blend() and .and() prompts too",
+                "empty_z": golden.save("empty_z", empty),
+                "empty_pooled": golden.save("empty_pooled", empty_pooled),
+                "seed_call_with_long_prompt_and_shorter_negative": seed_failure,
+            },
+            "cases": cases,
+            "long_prompt": {
+                "prompt": LONG_PROMPT,
+                "negative_prompt": LONG_NEGATIVE,
+                "chunks": chunks,
+                "cond": golden.save("long-cond", cond),
+                "pooled": golden.save("long-pooled", pooled),
+                "uncond_unpadded": golden.save("long-uncond", uncond),
+                "negative_pooled": golden.save("long-negative-pooled", negative_pooled),
+                "uncond_padded": golden.save("long-uncond-padded", uncond_padded),
+                "padding": "CompelForSDXL(pipe)(prompt, negative_prompt=...): each encoder's half padded with its"
+                " own empty encoding (= empty_z appended); the seed's compel([prompt, negative]) raises instead",
+                "first_chunk_only_differs_by": float((first_chunk_only[0] - cond[:, :77]).abs().max()),
+            },
+            "unet_call_long": {
+                "sample": golden.save("unet_in", sample),
+                "timesteps": [int(t) for t in timesteps],
+                "encoder_hidden_states": "cat([cond, uncond_padded])",
+                "text_embeds": "cat([pooled, negative_pooled])",
+                "time_ids": time_ids.tolist(),
+                "out": golden.save("unet_out_long", unet_out),
+                "differs_from_first_77_only_by": float((unet_out - first_77).abs().max()),
+            },
+            "txt2img": [run],
+        }
+    )
+    print("sdxl-compel:", chunks, "chunks; seed call:", seed_failure)
+
+
 if "sdxl-lora" in wanted:
     make_lora()
 if "sdxl-ti" in wanted:
     make_ti()
+if "sdxl-compel" in wanted:
+    make_compel()

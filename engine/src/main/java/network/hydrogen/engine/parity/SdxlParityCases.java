@@ -235,7 +235,7 @@ final class SdxlParityCases {
   }
 
   /** Two tensors of shape [1, ...] as one of [2, ...]. */
-  private static FloatTensor stack(FloatTensor first, FloatTensor second) {
+  static FloatTensor stack(FloatTensor first, FloatTensor second) {
     long[] shape = first.shape();
     shape[0] = 2;
     float[] values = new float[first.values().length * 2];

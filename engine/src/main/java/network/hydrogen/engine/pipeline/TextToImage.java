@@ -409,13 +409,20 @@ public final class TextToImage implements AutoCloseable {
   private Conditioning sdxlConditioning(
       GenerationRequest request, AestheticScore aesthetic, GenerationListener listener) {
     SdxlOptions options = request.sdxl();
-    SdxlConditioning.Embeddings cond = sdxl.encode(request.prompt(), options.prompt2());
-    SdxlConditioning.Embeddings uncond =
-        request.guided()
-            ? sdxl.encodeNegative(
-                request.negativePrompt().isEmpty() ? null : request.negativePrompt(),
-                options.negativePrompt2())
-            : null;
+    SdxlConditioning.Embeddings cond;
+    SdxlConditioning.Embeddings uncond = null;
+    if (request.guided()) {
+      SdxlConditioning.Guided guided =
+          sdxl.encodeGuided(
+              request.prompt(),
+              options.prompt2(),
+              request.negativePrompt().isEmpty() ? null : request.negativePrompt(),
+              options.negativePrompt2());
+      cond = guided.cond();
+      uncond = guided.uncond();
+    } else {
+      cond = sdxl.encode(request.prompt(), options.prompt2());
+    }
     listener.onTensor("text_embeddings.cond", cond.promptEmbeds());
     listener.onTensor("pooled_embeddings.cond", cond.pooled());
     if (uncond != null) {

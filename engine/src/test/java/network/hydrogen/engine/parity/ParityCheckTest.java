@@ -31,6 +31,7 @@ class ParityCheckTest {
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
   static final Path SDXL_LORA = Path.of("src/test/resources/engine-reference/sdxl-lora");
   static final Path SDXL_TI = Path.of("src/test/resources/engine-reference/sdxl-ti");
+  static final Path SDXL_COMPEL = Path.of("src/test/resources/engine-reference/sdxl-compel");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
   static final Path SD15_CONTROLNET =
@@ -237,6 +238,29 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlCompelCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_COMPEL);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "compel.empty_z",
+            "compel.0.conditioning",
+            "compel.0.pooled",
+            "compel.3.conditioning",
+            "compel.4.conditioning",
+            "compel.5.pooled",
+            "long_prompt.cond",
+            "long_prompt.pooled",
+            "long_prompt.uncond",
+            "long_prompt.negative_pooled",
+            "long_prompt.cond_padded",
+            "long_prompt.uncond_padded",
+            "unet_call_long",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void anAdapterReferenceWithoutItsBaseModelIsMalformed(@TempDir Path dir) throws IOException {
     copy(SD15_LORA.resolve("golden"), dir.resolve("sd15-lora/golden"));
 
@@ -272,7 +296,8 @@ class ParityCheckTest {
             SDXL_TI,
             SDXL_REFINER,
             SD15_CONTROLNET,
-            SD15_COMPEL);
+            SD15_COMPEL,
+            SDXL_COMPEL);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -168,6 +169,28 @@ class SdxlTextToImageTest {
     assertThatThrownBy(() -> new SdxlOptions.PixelSize(0, 512))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("a size must be positive, was 0x512");
+  }
+
+  @Test
+  void longPromptsPadTheirNegativeWithTheEmptyEncodingOrWithForcedZeros() {
+    SdxlConditioning sdxl = pipeline.sdxl().orElseThrow();
+    String longPrompt = "a red fox in the snow, " + "tall pine trees, frozen river, ".repeat(12);
+    float[] empty = sdxl.emptyConditioning().values();
+
+    SdxlConditioning.Guided zeros = sdxl.encodeGuided(longPrompt, null, null, null);
+    SdxlConditioning.Guided padded = sdxl.encodeGuided("a red fox", null, longPrompt, null);
+
+    assertThat(zeros.cond().promptEmbeds().shape()).containsExactly(1, 154, 64);
+    assertThat(zeros.uncond().promptEmbeds().shape()).containsExactly(1, 154, 64);
+    assertThat(zeros.uncond().promptEmbeds().values()).containsOnly(0f);
+    assertThat(zeros.uncond().pooled().values()).containsOnly(0f);
+    float[] cond = padded.cond().promptEmbeds().values();
+    assertThat(padded.cond().promptEmbeds().shape()).containsExactly(1, 154, 64);
+    assertThat(Arrays.copyOfRange(cond, empty.length, cond.length)).containsExactly(empty);
+    assertThat(Arrays.copyOf(cond, empty.length))
+        .containsExactly(sdxl.encode("a red fox", null).promptEmbeds().values());
+    assertThat(padded.cond().pooled().values())
+        .containsExactly(sdxl.encode("a red fox", null).pooled().values());
   }
 
   @Test
