@@ -92,13 +92,14 @@ def text_case(golden, pipe, case, prompt, negative, **kwargs):
 
 
 def txt2img(golden, pipe, label, prompt, negative, seed, **kwargs):
-    """One whole generation by the pipeline itself (Euler, the model's scheduler config)."""
+    """One whole generation by the pipeline itself (Euler, the model's scheduler config); kwargs
+    other than the prompts go to the pipeline (with prompt_embeds: prompt and negative only label it)."""
     pipe.scheduler = EulerDiscreteScheduler.from_config(base_index["scheduler_config"])
     h, w = TXT2IMG["height"], TXT2IMG["width"]
     noise = torch.randn(1, 4, h // 8, w // 8, generator=torch.Generator().manual_seed(seed))
+    texts = {} if "prompt_embeds" in kwargs else {"prompt": prompt, "negative_prompt": negative}
     latents = pipe(
-        prompt=prompt,
-        negative_prompt=negative,
+        **texts,
         height=h,
         width=w,
         num_inference_steps=TXT2IMG["steps"],
@@ -549,40 +550,22 @@ def make_compel():
 
     # A whole generation on the weighted long prompt, the conditioning handed to the pipeline as the
     # seed network does.
-    pipe.scheduler = EulerDiscreteScheduler.from_config(base_index["scheduler_config"])
-    h, w = TXT2IMG["height"], TXT2IMG["width"]
-    noise = torch.randn(1, 4, h // 8, w // 8, generator=torch.Generator().manual_seed(5))
-    latents = pipe(
+    run, _ = txt2img(
+        golden,
+        pipe,
+        "Euler",
+        LONG_PROMPT,
+        LONG_NEGATIVE,
+        seed=5,
         prompt_embeds=cond,
         pooled_prompt_embeds=pooled,
         negative_prompt_embeds=uncond_padded,
         negative_pooled_prompt_embeds=negative_pooled,
-        height=h,
-        width=w,
-        num_inference_steps=TXT2IMG["steps"],
-        guidance_scale=TXT2IMG["cfg"],
-        latents=noise.clone(),
-        output_type="latent",
-    ).images
-    with torch.no_grad():
-        image = (pipe.vae.decode(latents / SCALING).sample / 2 + 0.5).clamp(0, 1)
-    run = {
-        "scheduler": "Euler",
-        "scheduler_config": dict(pipe.scheduler.config),
-        "steps": TXT2IMG["steps"],
-        "cfg": TXT2IMG["cfg"],
-        "batch": 1,
-        "prompt": LONG_PROMPT,
-        "negative_prompt": LONG_NEGATIVE,
-        "height": h,
-        "width": w,
-        "timesteps": [float(t) for t in pipe.scheduler.timesteps],
-        "noise": golden.save("noise-Euler", noise),
-        "final_latents": golden.save("latents-Euler", latents),
-        "image": golden.save("image-Euler", image),
-        "note": "pipe(prompt_embeds=cond, pooled_prompt_embeds=pooled, negative_prompt_embeds=uncond_padded,"
-        " negative_pooled_prompt_embeds=negative_pooled, ...)",
-    }
+    )
+    run["note"] = (
+        "pipe(prompt_embeds=cond, pooled_prompt_embeds=pooled, negative_prompt_embeds=uncond_padded,"
+        " negative_pooled_prompt_embeds=negative_pooled, ...)"
+    )
     golden.write_index(
         {
             "reference": "sdxl-compel",

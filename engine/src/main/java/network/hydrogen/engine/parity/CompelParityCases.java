@@ -58,13 +58,7 @@ final class CompelParityCases {
         return;
       }
       PromptConditioning prompts = pipeline.prompts();
-      ParityCheck.compare(
-          format,
-          "compel.empty_z",
-          prompts.emptyConditioning().values(),
-          check.tensor(index.get(SECTION), "empty_z"),
-          ParityCheck.NETWORK_CALL,
-          report);
+      emptyZ(format, prompts.emptyConditioning(), report);
       JsonNode cases = index.get("cases");
       for (int i = 0; i < cases.size(); i++) {
         JsonNode entry = cases.get(i);
@@ -84,17 +78,23 @@ final class CompelParityCases {
     }
   }
 
-  /** The SDXL cases: conditionings and pooled embeddings, the long prompt, UNet call, txt2img. */
-  private void sdxl(
-      String format, TextToImage pipeline, SdxlConditioning sdxl, Consumer<CaseResult> report)
+  /** The empty prompt's encoding, what long conditionings are padded with. */
+  private void emptyZ(String format, FloatTensor empty, Consumer<CaseResult> report)
       throws IOException {
     ParityCheck.compare(
         format,
         "compel.empty_z",
-        sdxl.emptyConditioning().values(),
+        empty.values(),
         check.tensor(index.get(SECTION), "empty_z"),
         ParityCheck.NETWORK_CALL,
         report);
+  }
+
+  /** The SDXL cases: conditionings and pooled embeddings, the long prompt, UNet call, txt2img. */
+  private void sdxl(
+      String format, TextToImage pipeline, SdxlConditioning sdxl, Consumer<CaseResult> report)
+      throws IOException {
+    emptyZ(format, sdxl.emptyConditioning(), report);
     JsonNode cases = index.get("cases");
     for (int i = 0; i < cases.size(); i++) {
       JsonNode entry = cases.get(i);
