@@ -8,11 +8,13 @@ float32 tensors, `base_model: sdxl`, the base model not copied).
   text_encoder and `lora_te2_*` for text_encoder_2; linear and conv layers, per-module alpha.
 - sdxl-ti: an SDXL textual inversion file (clip_l and clip_g vectors in one .safetensors), its
   token in the prompt and the negative prompt.
+- sdxl-controlnet: a small SDXL ControlNet (text_time added conditioning) with the sd15-controlnet
+  canny map as its control image: residuals, the UNet with them, a whole generation.
 - sdxl-compel: compel's SDXL conditioning and pooled embeddings of weighted, blended, conjoined and
   long prompts, a UNet call and a whole generation on a long one.
 
 Usage: PYTHONPATH=<diffusers>/src:<diffusers>/scripts:<compel>/src \
-    python make_sdxl_adapter_references.py SDXL_DIR OUT_DIR [sdxl-lora sdxl-ti sdxl-compel ...]
+    python make_sdxl_adapter_references.py SDXL_DIR OUT_DIR [sdxl-lora sdxl-ti sdxl-compel sdxl-controlnet]
 (SDXL_DIR: the sdxl reference folder; OUT_DIR: the folder that holds it, where the adapter
 references are written beside it.)
 """
@@ -33,7 +35,7 @@ import convert_diffusers_to_original_sdxl as sgm
 
 sdxl_dir = Path(sys.argv[1])
 out_root = Path(sys.argv[2])
-wanted = set(sys.argv[3:]) or {"sdxl-lora", "sdxl-ti", "sdxl-compel"}
+wanted = set(sys.argv[3:]) or {"sdxl-lora", "sdxl-ti", "sdxl-compel", "sdxl-controlnet"}
 F32 = "float32 little-endian"
 SCALING = 0.13025
 MADE_BY = (
@@ -91,11 +93,11 @@ def text_case(golden, pipe, case, prompt, negative, **kwargs):
     }, (embeds, negative_embeds, pooled, negative_pooled)
 
 
-def txt2img(golden, pipe, label, prompt, negative, seed, **kwargs):
+def txt2img(golden, pipe, label, prompt, negative, seed, height=None, width=None, **kwargs):
     """One whole generation by the pipeline itself (Euler, the model's scheduler config); kwargs
     other than the prompts go to the pipeline (with prompt_embeds: prompt and negative only label it)."""
     pipe.scheduler = EulerDiscreteScheduler.from_config(base_index["scheduler_config"])
-    h, w = TXT2IMG["height"], TXT2IMG["width"]
+    h, w = height or TXT2IMG["height"], width or TXT2IMG["width"]
     noise = torch.randn(1, 4, h // 8, w // 8, generator=torch.Generator().manual_seed(seed))
     texts = {} if "prompt_embeds" in kwargs else {"prompt": prompt, "negative_prompt": negative}
     latents = pipe(
@@ -619,9 +621,155 @@ def make_compel():
     print("sdxl-compel:", chunks, "chunks; seed call:", seed_failure)
 
 
+# ---- sdxl-controlnet ----
+
+CONTROL_SCALE = 0.7
+
+
+def make_controlnet():
+    import inspect
+
+    from diffusers import ControlNetModel, StableDiffusionXLControlNetPipeline
+    from PIL import Image
+
+    golden = Golden("sdxl-controlnet")
+    torch.manual_seed(13)
+    pipe = load_base()
+    # A small SDXL ControlNet (like diffusers' controlnet-*-sdxl-1.0-small): the UNet's encoder
+    # half with the same widths and text_time added conditioning, one transformer layer per block
+    # and a small conditioning embedding; random weights, zero convs included, stored in fp16.
+    fields = inspect.signature(ControlNetModel.__init__).parameters
+    config = {k: v for k, v in pipe.unet.config.items() if k in fields}
+    config["transformer_layers_per_block"] = [1, 1, 1]
+    config["conditioning_embedding_out_channels"] = (8, 8, 16, 16)
+    controlnet = ControlNetModel(**config)
+    with torch.no_grad():
+        for parameter in controlnet.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.05)
+            parameter.copy_(parameter.half().float())
+    assert controlnet.config.addition_embed_type == "text_time"
+    controlnet.half().save_pretrained(golden.dir / "controlnet", safe_serialization=True)
+    controlnet = ControlNetModel.from_pretrained(golden.dir / "controlnet", torch_dtype=torch.float32).eval()
+
+    # The control image: the sd15-controlnet reference's canny map (controlnet_aux, 64x64).
+    control_png = golden.dir / "golden" / "control.png"
+    shutil.copyfile(out_root / "sd15-controlnet" / "golden" / "canny.png", control_png)
+    control = Image.open(control_png).convert("RGB")
+    cn_pipe = StableDiffusionXLControlNetPipeline(
+        vae=pipe.vae,
+        text_encoder=pipe.text_encoder,
+        text_encoder_2=pipe.text_encoder_2,
+        tokenizer=pipe.tokenizer,
+        tokenizer_2=pipe.tokenizer_2,
+        unet=pipe.unet,
+        controlnet=controlnet,
+        scheduler=pipe.scheduler,
+    )
+    cn_pipe.set_progress_bar_config(disable=True)
+    h, w = 64, 64
+    image = cn_pipe.prepare_image(
+        control, w, h, 1, 1, "cpu", torch.float32, do_classifier_free_guidance=True
+    )
+    assert image.shape == (2, 3, h, w)
+
+    sample, timesteps, _ = unet_inputs()
+    sample = sample[:, :, :8, :8].contiguous()
+    with torch.no_grad():
+        embeds, negative_embeds, pooled, negative_pooled = pipe.encode_prompt(PROMPT, negative_prompt=NEGATIVE)
+    context = torch.cat([embeds, negative_embeds])
+    time_ids = torch.tensor([[64.0, 64.0, 0.0, 0.0, 64.0, 64.0]] * 2)
+    cond = {"text_embeds": torch.cat([pooled, negative_pooled]), "time_ids": time_ids}
+    with torch.no_grad():
+        down, mid = controlnet(
+            sample,
+            timesteps,
+            encoder_hidden_states=context,
+            controlnet_cond=image,
+            conditioning_scale=CONTROL_SCALE,
+            added_cond_kwargs=cond,
+            return_dict=False,
+        )
+        unet_out = pipe.unet(
+            sample,
+            timesteps,
+            encoder_hidden_states=context,
+            added_cond_kwargs=cond,
+            down_block_additional_residuals=down,
+            mid_block_additional_residual=mid,
+        ).sample
+        plain = pipe.unet(sample, timesteps, encoder_hidden_states=context, added_cond_kwargs=cond).sample
+
+    run, latents = txt2img(
+        golden,
+        cn_pipe,
+        "Euler",
+        PROMPT,
+        NEGATIVE,
+        seed=6,
+        height=h,
+        width=w,
+        image=control,
+        controlnet_conditioning_scale=CONTROL_SCALE,
+    )
+    run["controlnet_conditioning_scale"] = CONTROL_SCALE
+    check = Golden("sdxl-controlnet-check")
+    _, base_latents = txt2img(check, pipe, "Euler", PROMPT, NEGATIVE, seed=6, height=h, width=w)
+    shutil.rmtree(check.dir)
+    checks = {
+        "controlnet_vs_no_controlnet_unet": float((unet_out - plain).abs().max()),
+        "controlnet_vs_base_latents": float((latents - base_latents).abs().max()),
+    }
+    assert all(v > 1e-2 for v in checks.values()), checks
+    golden.write_index(
+        {
+            "reference": "sdxl-controlnet",
+            "base_model": "sdxl",
+            "made_by": MADE_BY,
+            "tensor_format": "raw little-endian float32, row-major, shape in the entry",
+            "controlnet": {
+                "dir": "controlnet",
+                "made_with": "ControlNetModel(the sdxl UNet's config: block_out_channels, layers_per_block,"
+                " attention_head_dim, cross_attention_dim 64, addition_embed_type text_time, addition_time_embed_dim"
+                " 8, projection_class_embeddings_input_dim 96; transformer_layers_per_block [1, 1, 1],"
+                " conditioning_embedding_out_channels (8, 8, 16, 16)), default init + N(0, 0.05), stored fp16",
+            },
+            "control_png": "golden/control.png",
+            "control_note": "the sd15-controlnet reference's canny map (controlnet_aux CannyDetector 100/200), used"
+            " as the control image as it is (no preprocessing)",
+            "control_image": {
+                "out": golden.save("control_image", image),
+                "note": "StableDiffusionXLControlNetPipeline.prepare_image(control, 64, 64, batch 1, cfg): x/255,"
+                " NCHW, cat([img, img])",
+            },
+            "controlnet_call": {
+                "sample": golden.save("cn_sample", sample),
+                "timesteps": [int(t) for t in timesteps],
+                "encoder_hidden_states": golden.save("cn_ehs", context),
+                "ehs_note": "encode_prompt(prompt, negative_prompt): item 0 prompt_embeds, item 1 negative",
+                "text_embeds": golden.save("cn_text_embeds", cond["text_embeds"]),
+                "time_ids": time_ids.tolist(),
+                "controlnet_cond": "control_image",
+                "conditioning_scale": CONTROL_SCALE,
+                "guess_mode": False,
+                "down_block_res_samples": [golden.save(f"cn_down{i}", d) for i, d in enumerate(down)],
+                "mid_block_res_sample": golden.save("cn_mid", mid),
+            },
+            "unet_call": {
+                "inputs": "controlnet_call's sample, timesteps, encoder_hidden_states, text_embeds and time_ids",
+                "out": golden.save("unet_out", unet_out),
+            },
+            "txt2img": [run],
+            "checks": checks,
+        }
+    )
+    print("sdxl-controlnet:", checks, len(down), "down residuals")
+
+
 if "sdxl-lora" in wanted:
     make_lora()
 if "sdxl-ti" in wanted:
     make_ti()
 if "sdxl-compel" in wanted:
     make_compel()
+if "sdxl-controlnet" in wanted:
+    make_controlnet()

@@ -12,7 +12,6 @@ import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.graph.TextEncoder;
-import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.lora.Lora;
 import network.hydrogen.engine.lora.LoraFile;
 import network.hydrogen.engine.model.StableDiffusionModel;
@@ -155,17 +154,6 @@ final class AdapterParityCheck {
     JsonNode entry = index.get("unet_call");
     ReferenceTensor sample = check.tensor(entry, "sample");
     ReferenceTensor context = check.tensor(entry, "encoder_hidden_states");
-    UNet.AddedConditioning added = null;
-    if (entry.has("text_embeds")) {
-      ReferenceTensor pooled = check.tensor(entry, "text_embeds");
-      JsonNode timeIds = entry.path("time_ids");
-      added =
-          new UNet.AddedConditioning(
-              new FloatTensor(ParityCheck.longs(pooled.shape()), pooled.read()),
-              new FloatTensor(
-                  new long[] {timeIds.size(), timeIds.path(0).size()},
-                  ParityCheck.floats(ParityCheck.flatten(timeIds))));
-    }
     FloatTensor result =
         pipeline
             .unet()
@@ -173,7 +161,7 @@ final class AdapterParityCheck {
                 new FloatTensor(ParityCheck.longs(sample.shape()), sample.read()),
                 ParityCheck.floats(entry.path("timesteps")),
                 new FloatTensor(ParityCheck.longs(context.shape()), context.read()),
-                added);
+                SdxlParityCases.added(check, entry));
     ParityCheck.compare(
         format,
         name,

@@ -126,7 +126,6 @@ final class CompelParityCases {
 
     JsonNode call = index.get("unet_call_long");
     ReferenceTensor sample = check.tensor(call, "sample");
-    JsonNode timeIds = call.path("time_ids");
     FloatTensor out =
         pipeline
             .unet()
@@ -136,9 +135,7 @@ final class CompelParityCases {
                 SdxlParityCases.stack(guided.cond().promptEmbeds(), guided.uncond().promptEmbeds()),
                 new UNet.AddedConditioning(
                     SdxlParityCases.stack(guided.cond().pooled(), guided.uncond().pooled()),
-                    new FloatTensor(
-                        new long[] {timeIds.size(), timeIds.path(0).size()},
-                        ParityCheck.floats(ParityCheck.flatten(timeIds)))));
+                    SdxlParityCases.timeIds(call.path("time_ids"))));
     ParityCheck.compare(
         format,
         "unet_call_long",

@@ -199,11 +199,7 @@ final class SdxlParityCases {
     }
     FloatTensor context = stack(cond.promptEmbeds(), uncond.promptEmbeds());
     FloatTensor pooled = stack(cond.pooled(), uncond.pooled());
-    JsonNode timeIdRows = entry.path("time_ids");
-    FloatTensor timeIds =
-        new FloatTensor(
-            new long[] {timeIdRows.size(), timeIdRows.path(0).size()},
-            ParityCheck.floats(ParityCheck.flatten(timeIdRows)));
+    FloatTensor timeIds = timeIds(entry.path("time_ids"));
     FloatTensor out =
         unet.predict(
             new FloatTensor(ParityCheck.longs(sample.shape()), sample.read()),
@@ -232,6 +228,27 @@ final class SdxlParityCases {
     }
     throw new MalformedReferenceException(
         "unet_call names the text case " + matcher.group(1) + ", which text_embeddings lacks");
+  }
+
+  /**
+   * The added conditioning stored in a reference entry ({@code text_embeds} tensor, {@code
+   * time_ids} rows), or null when it has none (SD 1.x/2.x).
+   */
+  static UNet.AddedConditioning added(ParityCheck check, JsonNode entry) throws IOException {
+    if (!entry.has("text_embeds")) {
+      return null;
+    }
+    ReferenceTensor pooled = check.tensor(entry, "text_embeds");
+    return new UNet.AddedConditioning(
+        new FloatTensor(ParityCheck.longs(pooled.shape()), pooled.read()),
+        timeIds(entry.path("time_ids")));
+  }
+
+  /** Time id rows as a [rows, ids] tensor. */
+  static FloatTensor timeIds(JsonNode rows) {
+    return new FloatTensor(
+        new long[] {rows.size(), rows.path(0).size()},
+        ParityCheck.floats(ParityCheck.flatten(rows)));
   }
 
   /** Two tensors of shape [1, ...] as one of [2, ...]. */

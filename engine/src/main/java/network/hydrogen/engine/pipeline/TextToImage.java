@@ -90,8 +90,8 @@ public final class TextToImage implements AutoCloseable {
    * controlNetModel} (null for none): its UNet takes the ControlNet's residuals, and every
    * generation then needs a {@link ControlNetInput}.
    *
-   * @throws UnsupportedTaskException for a ControlNet on an SDXL model, or one whose text width or
-   *     latent channels differ from the model's
+   * @throws UnsupportedTaskException for a ControlNet whose text width, latent channels, widths or
+   *     added conditioning differ from the model's (an SD 1.x ControlNet on SDXL and vice versa)
    */
   public static TextToImage load(
       StableDiffusionModel model,
@@ -359,6 +359,7 @@ public final class TextToImage implements AutoCloseable {
                   sample,
                   stepTimesteps,
                   conditioning.context(),
+                  conditioning.added(),
                   controlImage,
                   (float) control.scale());
       FloatTensor unetOut =

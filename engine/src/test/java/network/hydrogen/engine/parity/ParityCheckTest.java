@@ -32,6 +32,8 @@ class ParityCheckTest {
   static final Path SDXL_LORA = Path.of("src/test/resources/engine-reference/sdxl-lora");
   static final Path SDXL_TI = Path.of("src/test/resources/engine-reference/sdxl-ti");
   static final Path SDXL_COMPEL = Path.of("src/test/resources/engine-reference/sdxl-compel");
+  static final Path SDXL_CONTROLNET =
+      Path.of("src/test/resources/engine-reference/sdxl-controlnet");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
   static final Path SD15_CONTROLNET =
@@ -205,6 +207,22 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlControlNetCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_CONTROLNET);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "control_image",
+            "controlnet_call.down_0",
+            "controlnet_call.down_8",
+            "controlnet_call.mid",
+            "unet_call",
+            "txt2img.Euler.timesteps",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void aControlNetReferenceWithoutItsControlNetIsMalformed(@TempDir Path dir) throws IOException {
     copy(SD15_CONTROLNET.resolve("golden"), dir.resolve("sd15-controlnet/golden"));
     copy(SD15.resolve("model"), dir.resolve("sd15/model"));
@@ -297,7 +315,8 @@ class ParityCheckTest {
             SDXL_REFINER,
             SD15_CONTROLNET,
             SD15_COMPEL,
-            SDXL_COMPEL);
+            SDXL_COMPEL,
+            SDXL_CONTROLNET);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 
