@@ -13,16 +13,25 @@ import network.hydrogen.engine.model.Tensor;
 
 /**
  * A textual inversion embedding: the prompt token it is used by and its input embedding vectors
- * ([vectors][width]); a token with several vectors expands to several token ids.
+ * ([vectors][width]); a token with several vectors expands to several token ids. An SDXL embedding
+ * holds vectors for both text encoders under one token: {@code vectors} for the first ({@code
+ * clip_l}) and {@code secondVectors} for the second ({@code clip_g}).
  *
- * <p>Read from the A1111 {@code .safetensors} form (one key {@code emb_params} [n, width]) or the
- * diffusers form ({@code learned_embeds.safetensors}: {@code {token: [width]}} or [n, width]), and
- * the same two layouts pickled by torch ({@code .pt}: A1111's {@code string_to_param['*']}; {@code
- * .bin}), whose pickle is read as plain data and never run (see {@code TorchPickle}).
+ * <p>Read from the A1111 {@code .safetensors} form (one key {@code emb_params} [n, width]), the
+ * diffusers form ({@code learned_embeds.safetensors}: {@code {token: [width]}} or [n, width]), the
+ * SDXL form (keys {@code clip_l} [n, width 1] and {@code clip_g} [n, width 2]), and the first two
+ * layouts pickled by torch ({@code .pt}: A1111's {@code string_to_param['*']}; {@code .bin}), whose
+ * pickle is read as plain data and never run (see {@code TorchPickle}).
+ *
+ * @param secondVectors the second text encoder's vectors of an SDXL embedding, null for an SD
+ *     1.x/2.x embedding
  */
-public record TextualInversion(String token, float[][] vectors, Path source) {
+public record TextualInversion(
+    String token, float[][] vectors, float[][] secondVectors, Path source) {
 
   private static final String A1111_KEY = "emb_params";
+  private static final String SDXL_FIRST = "clip_l";
+  private static final String SDXL_SECOND = "clip_g";
 
   public TextualInversion {
     Objects.requireNonNull(token, "token");
@@ -36,7 +45,22 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
     if (vectors.length == 0 || vectors[0].length == 0) {
       throw new IllegalArgumentException(source + " holds no embedding vectors");
     }
+    if (secondVectors != null && secondVectors.length != vectors.length) {
+      throw new ModelFormatException(
+          source,
+          "has "
+              + vectors.length
+              + " clip_l vectors but "
+              + secondVectors.length
+              + " clip_g vectors; an SDXL embedding has as many of each");
+    }
     vectors = vectors.clone();
+    secondVectors = secondVectors == null ? null : secondVectors.clone();
+  }
+
+  /** A one-encoder (SD 1.x/2.x) embedding. */
+  public TextualInversion(String token, float[][] vectors, Path source) {
+    this(token, vectors, null, source);
   }
 
   /**
@@ -64,6 +88,13 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
     Set<String> keys = weights.names();
     String key;
     String ownToken;
+    if (keys.equals(Set.of(SDXL_FIRST, SDXL_SECOND))) {
+      return new TextualInversion(
+          token == null ? stem : token,
+          vectors(file, weights.tensor(SDXL_FIRST)),
+          vectors(file, weights.tensor(SDXL_SECOND)),
+          file);
+    }
     if (keys.contains(A1111_KEY)) {
       key = A1111_KEY;
       ownToken = stem;
@@ -73,8 +104,8 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
     } else {
       throw new ModelFormatException(
           file,
-          "is no textual inversion embedding: expected one key emb_params (A1111) or one"
-              + " {token: vectors} key (diffusers), found "
+          "is no textual inversion embedding: expected one key emb_params (A1111), one"
+              + " {token: vectors} key (diffusers) or clip_l and clip_g (SDXL), found "
               + keys);
     }
     return new TextualInversion(
@@ -114,6 +145,44 @@ public record TextualInversion(String token, float[][] vectors, Path source) {
       values.get(i * width, vectors[i]);
     }
     return vectors;
+  }
+
+  /** Whether this is an SDXL embedding, with vectors for both text encoders. */
+  public boolean isSdxl() {
+    return secondVectors != null;
+  }
+
+  /**
+   * The embedding as the first text encoder of a model takes it: its {@code vectors}.
+   *
+   * @param sdxl whether the model is SDXL, whose embeddings must hold both encoders' vectors
+   * @throws ModelFormatException for an SDXL embedding on another model or the other way round
+   */
+  public TextualInversion forFirstEncoder(boolean sdxl) {
+    if (sdxl != isSdxl()) {
+      throw new ModelFormatException(
+          source,
+          sdxl
+              ? "holds one text encoder's vectors, but SDXL needs an SDXL embedding with clip_l"
+                  + " and clip_g vectors for its two text encoders (an SD 1.x/2.x embedding?)"
+              : "is an SDXL embedding (clip_l and clip_g vectors), but the model is not SDXL");
+    }
+    return new TextualInversion(token, vectors, source);
+  }
+
+  /**
+   * The embedding as SDXL's second text encoder takes it: its {@code secondVectors}.
+   *
+   * @throws ModelFormatException for an embedding without them
+   */
+  public TextualInversion forSecondEncoder() {
+    if (!isSdxl()) {
+      throw new ModelFormatException(
+          source,
+          "holds one text encoder's vectors, but SDXL needs an SDXL embedding with clip_l and"
+              + " clip_g vectors for its two text encoders (an SD 1.x/2.x embedding?)");
+    }
+    return new TextualInversion(token, secondVectors, source);
   }
 
   /** The number of vectors, the number of token ids the token expands to. */

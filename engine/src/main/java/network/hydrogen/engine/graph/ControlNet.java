@@ -58,12 +58,28 @@ public final class ControlNet implements AutoCloseable {
    * The residuals for {@code sample} [batch, in_channels, h, w] at {@code timesteps} (one per
    * item), {@code encoderHiddenStates} [batch, sequence, cross_attention_dim] and {@code
    * controlImage} [batch, conditioning_channels, 8h, 8w] (values in [0, 1], in the channel order
-   * the model wants), scaled by {@code scale}.
+   * the model wants), scaled by {@code scale}. For ControlNets without added conditioning (SD
+   * 1.x/2.x).
    */
   public Residuals residuals(
       FloatTensor sample,
       float[] timesteps,
       FloatTensor encoderHiddenStates,
+      FloatTensor controlImage,
+      float scale) {
+    return residuals(sample, timesteps, encoderHiddenStates, null, controlImage, scale);
+  }
+
+  /**
+   * {@link #residuals(FloatTensor, float[], FloatTensor, FloatTensor, float)} with the added
+   * conditioning {@code added} (the UNet's text embeds and time ids), which an SDXL ControlNet
+   * ({@code addition_embed_type: text_time}) requires and others refuse.
+   */
+  public Residuals residuals(
+      FloatTensor sample,
+      float[] timesteps,
+      FloatTensor encoderHiddenStates,
+      UNet.AddedConditioning added,
       FloatTensor controlImage,
       float scale) {
     long batch = sample.dim(0);
@@ -110,6 +126,7 @@ public final class ControlNet implements AutoCloseable {
     inputs.put(UNetGraph.SAMPLE, network.floats(sample));
     inputs.put(UNetGraph.TIMESTEP, network.floats(timesteps, batch));
     inputs.put(UNetGraph.ENCODER_HIDDEN_STATES, network.floats(encoderHiddenStates));
+    UNet.putAdded(config.unet(), network, inputs, added, batch);
     inputs.put(ControlNetGraph.CONTROLNET_COND, network.floats(controlImage));
     inputs.put(ControlNetGraph.CONDITIONING_SCALE, network.floats(new float[] {scale}, 1));
     int count = config.downResiduals();

@@ -133,21 +133,11 @@ public final class UNet implements AutoCloseable {
               + "], got "
               + Arrays.toString(encoderHiddenStates.shape()));
     }
-    boolean textTime = UNetGraph.hasTextTime(config);
-    if (textTime) {
-      checkAdded(added, batch);
-    } else if (added != null) {
-      throw new IllegalArgumentException(
-          "this UNet has no added conditioning (addition_embed_type is not text_time)");
-    }
     Map<String, OnnxTensor> inputs = new HashMap<>();
     inputs.put(UNetGraph.SAMPLE, network.floats(sample));
     inputs.put(UNetGraph.TIMESTEP, network.floats(timesteps, batch));
     inputs.put(UNetGraph.ENCODER_HIDDEN_STATES, network.floats(encoderHiddenStates));
-    if (textTime) {
-      inputs.put(UNetGraph.TEXT_EMBEDS, network.floats(added.textEmbeds()));
-      inputs.put(UNetGraph.TIME_IDS, network.floats(added.timeIds()));
-    }
+    putAdded(config, network, inputs, added, batch);
     if (residuals != null) {
       for (int i = 0; i < skips; i++) {
         inputs.put(UNetGraph.downResidual(i), network.floats(residuals.down().get(i)));
@@ -157,8 +147,30 @@ public final class UNet implements AutoCloseable {
     return network.run(inputs, UNetGraph.OUT).get(UNetGraph.OUT);
   }
 
+  /**
+   * Adds {@code added} to a UNet-shaped network's {@code inputs} (the UNet's or a ControlNet's):
+   * required by a {@code text_time} config, refused by others.
+   */
+  static void putAdded(
+      UNetConfig config,
+      OnnxNetwork network,
+      Map<String, OnnxTensor> inputs,
+      AddedConditioning added,
+      long batch) {
+    if (!UNetGraph.hasTextTime(config)) {
+      if (added != null) {
+        throw new IllegalArgumentException(
+            "this network has no added conditioning (addition_embed_type is not text_time)");
+      }
+      return;
+    }
+    checkAdded(config, added, batch);
+    inputs.put(UNetGraph.TEXT_EMBEDS, network.floats(added.textEmbeds()));
+    inputs.put(UNetGraph.TIME_IDS, network.floats(added.timeIds()));
+  }
+
   /** The pooled width plus the embedded time ids must fill add_embedding's input. */
-  private void checkAdded(AddedConditioning added, long batch) {
+  private static void checkAdded(UNetConfig config, AddedConditioning added, long batch) {
     if (added == null) {
       throw new IllegalArgumentException(
           "this SDXL-style UNet (addition_embed_type text_time) needs text_embeds and time_ids");

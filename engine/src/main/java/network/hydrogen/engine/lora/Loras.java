@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,27 +24,31 @@ import network.hydrogen.engine.model.WeightSource;
  * mapped from the base model, which is not re-read.
  *
  * <p>File keys are bound from the model's side: for every module path of the UNet and the text
- * encoder (from {@link ParameterLayout}) the kohya name {@code lora_unet_} / {@code lora_te_} +
- * path with '.' replaced by '_' and the diffusers/peft name {@code unet.} / {@code text_encoder.} +
- * path (text encoder paths also without their {@code text_model.} prefix). A module name of the
- * file that matches no module path is an error naming it: a LoRA made for another model family
- * would otherwise apply partly and silently.
+ * encoders (from {@link ParameterLayout}) the kohya names {@code lora_unet_} / {@code lora_te_} or
+ * {@code lora_te1_} / {@code lora_te2_} (SDXL's second text encoder) + path with '.' replaced by
+ * '_', and the diffusers/peft names {@code unet.} / {@code text_encoder.} / {@code text_encoder_2.}
+ * + path. Text encoder paths are also matched without their {@code text_model.} prefix, UNet paths
+ * also in the original SGM layout ({@code input_blocks.4.1.proj_in}), which kohya's SDXL LoRAs use.
+ * A module name of the file that matches no module path is an error naming it: a LoRA made for
+ * another model family would otherwise apply partly and silently.
  */
 public final class Loras {
 
   private static final int MAX_LISTED = 10;
   private static final String TEXT_MODEL = "text_model.";
+  private static final String WEIGHT = ".weight";
 
   /** A network LoRAs can target and its key prefixes in both namings. */
   private enum Target {
-    UNET("lora_unet_", "unet."),
-    TEXT_ENCODER("lora_te_", "text_encoder.");
+    UNET(List.of("lora_unet_"), "unet."),
+    TEXT_ENCODER(List.of("lora_te_", "lora_te1_"), "text_encoder."),
+    TEXT_ENCODER_2(List.of("lora_te2_"), "text_encoder_2.");
 
-    final String kohyaPrefix;
+    final List<String> kohyaPrefixes;
     final String diffusersPrefix;
 
-    Target(String kohyaPrefix, String diffusersPrefix) {
-      this.kohyaPrefix = kohyaPrefix;
+    Target(List<String> kohyaPrefixes, String diffusersPrefix) {
+      this.kohyaPrefixes = kohyaPrefixes;
       this.diffusersPrefix = diffusersPrefix;
     }
   }
@@ -64,11 +69,18 @@ public final class Loras {
     if (loras.isEmpty()) {
       return model;
     }
-    Map<Target, Map<String, long[]>> weights = new LinkedHashMap<>();
+    Map<Target, Map<String, long[]>> weights = new EnumMap<>(Target.class);
     weights.put(Target.UNET, ParameterLayout.unetShapes(model.unet().config()));
-    weights.put(
-        Target.TEXT_ENCODER, ParameterLayout.textEncoderShapes(model.textEncoder().config()));
-    Map<String, Map.Entry<Target, String>> stems = stems(weights);
+    if (model.textEncoder() != null) {
+      weights.put(
+          Target.TEXT_ENCODER, ParameterLayout.textEncoderShapes(model.textEncoder().config()));
+    }
+    if (model.textEncoder2() != null) {
+      weights.put(
+          Target.TEXT_ENCODER_2, ParameterLayout.textEncoderShapes(model.textEncoder2().config()));
+    }
+    Map<String, Map.Entry<Target, String>> stems =
+        stems(weights, ParameterLayout.unetOriginalKeys(model.unet().config()));
     Map<Target, Map<String, List<Binding>>> bound = new LinkedHashMap<>();
     for (Lora lora : loras) {
       List<String> unknown = new ArrayList<>();
@@ -78,7 +90,7 @@ public final class Loras {
           unknown.add(module.stem());
           continue;
         }
-        String parameter = target.getValue() + ".weight";
+        String parameter = target.getValue() + WEIGHT;
         checkFits(lora.file(), module, parameter, weights.get(target.getKey()).get(parameter));
         bound
             .computeIfAbsent(target.getKey(), t -> new LinkedHashMap<>())
@@ -105,22 +117,26 @@ public final class Loras {
         patched(model.unet(), bound.get(Target.UNET), what),
         model.vae(),
         model.schedulerConfig(),
-        model.tokenizer());
+        model.tokenizer(),
+        patched(model.textEncoder2(), bound.get(Target.TEXT_ENCODER_2), what),
+        model.tokenizer2());
   }
 
   /** Each file-side module name, in both namings, to its network and module path. */
   private static Map<String, Map.Entry<Target, String>> stems(
-      Map<Target, Map<String, long[]>> weights) {
+      Map<Target, Map<String, long[]>> weights, Map<String, String> unetOriginalKeys) {
     Map<String, Map.Entry<Target, String>> stems = new HashMap<>();
     weights.forEach(
         (target, shapes) ->
             shapes.forEach(
                 (name, shape) -> {
-                  if (name.endsWith(".weight") && (shape.length == 2 || shape.length == 4)) {
-                    String path = name.substring(0, name.length() - ".weight".length());
+                  if (name.endsWith(WEIGHT) && (shape.length == 2 || shape.length == 4)) {
+                    String path = name.substring(0, name.length() - WEIGHT.length());
                     Map.Entry<Target, String> module = Map.entry(target, path);
-                    for (String form : forms(target, path)) {
-                      stems.put(target.kohyaPrefix + form.replace('.', '_'), module);
+                    for (String form : forms(target, path, unetOriginalKeys)) {
+                      for (String prefix : target.kohyaPrefixes) {
+                        stems.put(prefix + form.replace('.', '_'), module);
+                      }
                       stems.put(target.diffusersPrefix + form, module);
                     }
                   }
@@ -129,12 +145,20 @@ public final class Loras {
   }
 
   /**
-   * The spellings of a module path in LoRA files: the path, and for the text encoder also the path
-   * inside {@code text_model} (files name {@code encoder.layers.0...} as well as {@code
-   * text_model.encoder.layers.0...}; the reference matches module names by suffix).
+   * The spellings of a module path in LoRA files: the path; for a text encoder also the path inside
+   * {@code text_model} (files name {@code encoder.layers.0...} as well as {@code
+   * text_model.encoder.layers.0...}; the reference matches module names by suffix); for the UNet
+   * also the module's path in the original SGM layout, where it has one.
    */
-  private static List<String> forms(Target target, String path) {
-    return target == Target.TEXT_ENCODER && path.startsWith(TEXT_MODEL)
+  private static List<String> forms(
+      Target target, String path, Map<String, String> unetOriginalKeys) {
+    if (target == Target.UNET) {
+      String original = unetOriginalKeys.get(path + WEIGHT);
+      return original == null || !original.endsWith(WEIGHT) || original.equals(path + WEIGHT)
+          ? List.of(path)
+          : List.of(path, original.substring(0, original.length() - WEIGHT.length()));
+    }
+    return path.startsWith(TEXT_MODEL)
         ? List.of(path, path.substring(TEXT_MODEL.length()))
         : List.of(path);
   }

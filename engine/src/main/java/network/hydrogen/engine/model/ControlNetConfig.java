@@ -7,9 +7,10 @@ import java.util.List;
 
 /**
  * The config of a diffusers {@code ControlNetModel} ({@code config.json}): the encoder half of a
- * UNet ({@link #unet()}: conv_in, time embedding, down and mid blocks, parsed with the UNet's
- * fields, defaults and refusals; its up-block fields mirror the down blocks and are unused) plus
- * the conditioning embedding that brings the control image to the latent size.
+ * UNet ({@link #unet()}: conv_in, time embedding (SDXL ControlNets: and the {@code text_time} added
+ * embedding), down and mid blocks, parsed with the UNet's fields, defaults and refusals; its
+ * up-block fields mirror the down blocks and are unused) plus the conditioning embedding that
+ * brings the control image to the latent size.
  *
  * @param conditioningChannels the control image's channels ({@code conditioning_channels})
  * @param conditioningEmbeddingOutChannels the conditioning embedding's widths; each step after the
@@ -30,7 +31,6 @@ public record ControlNetConfig(
   public static ControlNetConfig parse(JsonNode json, String source) {
     ConfigJson c = new ConfigJson(json, source);
     c.requireUnset("global_pool_conditions", "global pooling (shuffle-style ControlNets)");
-    c.requireUnset("addition_embed_type", "ControlNets with added conditioning (SDXL)");
     String order = c.string("controlnet_conditioning_channel_order", "rgb");
     if (!order.equals("rgb") && !order.equals("bgr")) {
       throw c.unsupported("controlnet_conditioning_channel_order", "must be rgb or bgr");

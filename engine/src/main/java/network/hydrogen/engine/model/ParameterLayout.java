@@ -34,6 +34,23 @@ public final class ParameterLayout {
     return shapes(unet(config));
   }
 
+  /**
+   * Each UNet parameter's key in the original (LDM/SGM) layout, where the checkpoint keeps it whole
+   * under a key of its own (a squeezed 1x1 kernel included): the names that LoRAs trained on the
+   * original UNet (kohya's SDXL LoRAs) use for the same modules.
+   */
+  public static Map<String, String> unetOriginalKeys(UNetConfig config) {
+    Map<String, String> keys = new LinkedHashMap<>();
+    for (Parameter p : unet(config)) {
+      switch (p.origin()) {
+        case Parameter.Origin.Key key -> keys.put(p.name(), key.key());
+        case Parameter.Origin.Squeezed squeezed -> keys.put(p.name(), squeezed.key());
+        default -> {}
+      }
+    }
+    return Collections.unmodifiableMap(keys);
+  }
+
   /** The ControlNet's parameter names and shapes, in module order. */
   public static Map<String, long[]> controlNetShapes(ControlNetConfig config) {
     return shapes(controlNet(config));

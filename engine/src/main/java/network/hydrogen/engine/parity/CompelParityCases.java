@@ -8,16 +8,20 @@ import java.util.List;
 import java.util.function.Consumer;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.pipeline.SdxlConditioning;
 import network.hydrogen.engine.pipeline.TextToImage;
 import network.hydrogen.engine.prompt.PromptConditioning;
 import network.hydrogen.task.prompt.PromptParser;
 
 /**
- * The parity cases of a prompt weighting reference ({@code sd15-compel}, made with compel): on its
- * {@code base_model} in both formats, the empty prompt's encoding, each weighted prompt's token ids
- * and conditioning, a long prompt's chunked token ids and conditioning with its negative prompt
- * before and after padding to one length, and a UNet call on that 308-token conditioning.
+ * The parity cases of a prompt weighting reference ({@code sd15-compel}, {@code sdxl-compel}, made
+ * with compel): on its {@code base_model} in both formats, the empty prompt's encoding, each
+ * weighted prompt's token ids (SD 1.x/2.x) and conditioning (SDXL: and pooled embedding), a long
+ * prompt's chunked token ids and conditioning with its negative prompt before and after padding to
+ * one length, a UNet call on that long conditioning (SDXL: with the pooled embeddings and time ids)
+ * and, where the index has them, whole generations on the prompts.
  */
 final class CompelParityCases {
 
@@ -49,14 +53,12 @@ final class CompelParityCases {
   private void runFormat(String format, StableDiffusionModel model, Consumer<CaseResult> report)
       throws IOException {
     try (TextToImage pipeline = TextToImage.load(model, options)) {
+      if (pipeline.sdxl().isPresent()) {
+        sdxl(format, pipeline, pipeline.sdxl().get(), report);
+        return;
+      }
       PromptConditioning prompts = pipeline.prompts();
-      ParityCheck.compare(
-          format,
-          "compel.empty_z",
-          prompts.emptyConditioning().values(),
-          check.tensor(index.get(SECTION), "empty_z"),
-          ParityCheck.NETWORK_CALL,
-          report);
+      emptyZ(format, prompts.emptyConditioning(), report);
       JsonNode cases = index.get("cases");
       for (int i = 0; i < cases.size(); i++) {
         JsonNode entry = cases.get(i);
@@ -73,6 +75,77 @@ final class CompelParityCases {
       }
       List<FloatTensor> padded = longPrompt(format, prompts, report);
       unetCallLong(format, pipeline, padded, report);
+    }
+  }
+
+  /** The empty prompt's encoding, what long conditionings are padded with. */
+  private void emptyZ(String format, FloatTensor empty, Consumer<CaseResult> report)
+      throws IOException {
+    ParityCheck.compare(
+        format,
+        "compel.empty_z",
+        empty.values(),
+        check.tensor(index.get(SECTION), "empty_z"),
+        ParityCheck.NETWORK_CALL,
+        report);
+  }
+
+  /** The SDXL cases: conditionings and pooled embeddings, the long prompt, UNet call, txt2img. */
+  private void sdxl(
+      String format, TextToImage pipeline, SdxlConditioning sdxl, Consumer<CaseResult> report)
+      throws IOException {
+    emptyZ(format, sdxl.emptyConditioning(), report);
+    JsonNode cases = index.get("cases");
+    for (int i = 0; i < cases.size(); i++) {
+      JsonNode entry = cases.get(i);
+      SdxlConditioning.Embeddings embeddings = sdxl.encode(entry.path("prompt").asText(), null);
+      String name = "compel." + i;
+      compare(
+          format, name + ".conditioning", embeddings.promptEmbeds(), entry, "conditioning", report);
+      compare(format, name + ".pooled", embeddings.pooled(), entry, "pooled", report);
+    }
+    JsonNode entry = index.get("long_prompt");
+    String prompt = entry.path("prompt").asText();
+    String negative = entry.path("negative_prompt").asText();
+    SdxlConditioning.Embeddings cond = sdxl.encode(prompt, null);
+    SdxlConditioning.Embeddings uncond = sdxl.encodeNegative(negative, null);
+    compare(format, "long_prompt.cond", cond.promptEmbeds(), entry, "cond", report);
+    compare(format, "long_prompt.pooled", cond.pooled(), entry, "pooled", report);
+    compare(format, "long_prompt.uncond", uncond.promptEmbeds(), entry, "uncond_unpadded", report);
+    compare(
+        format, "long_prompt.negative_pooled", uncond.pooled(), entry, "negative_pooled", report);
+    SdxlConditioning.Guided guided = sdxl.encodeGuided(prompt, null, negative, null);
+    compare(format, "long_prompt.cond_padded", guided.cond().promptEmbeds(), entry, "cond", report);
+    compare(
+        format,
+        "long_prompt.uncond_padded",
+        guided.uncond().promptEmbeds(),
+        entry,
+        "uncond_padded",
+        report);
+
+    JsonNode call = index.get("unet_call_long");
+    ReferenceTensor sample = check.tensor(call, "sample");
+    FloatTensor out =
+        pipeline
+            .unet()
+            .predict(
+                new FloatTensor(ParityCheck.longs(sample.shape()), sample.read()),
+                ParityCheck.floats(call.path("timesteps")),
+                SdxlParityCases.stack(guided.cond().promptEmbeds(), guided.uncond().promptEmbeds()),
+                new UNet.AddedConditioning(
+                    SdxlParityCases.stack(guided.cond().pooled(), guided.uncond().pooled()),
+                    SdxlParityCases.timeIds(call.path("time_ids"))));
+    ParityCheck.compare(
+        format,
+        "unet_call_long",
+        out.values(),
+        check.tensor(call, "out"),
+        ParityCheck.NETWORK_CALL,
+        report);
+    JsonNode runs = index.path("txt2img");
+    for (int i = 0; i < runs.size(); i++) {
+      check.txt2img(format, pipeline, runs.get(i), i, report);
     }
   }
 

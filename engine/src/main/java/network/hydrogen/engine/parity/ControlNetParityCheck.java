@@ -18,16 +18,19 @@ import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.engine.pipeline.TextToImage;
 
 /**
- * The parity cases of a ControlNet reference ({@code sd15-controlnet}): its index names the
- * ControlNet folder ({@code controlnet.dir}) and the {@code base_model}, loaded in both formats as
- * in {@link AdapterParityCheck}. Cases: {@code canny} (the preprocessor's edge map, exact), {@code
- * control_image} (the ControlNet's image input for the CFG batch, exact), {@code text_embeddings},
- * {@code controlnet_call} (each scaled down residual and the mid residual), {@code unet_call} (the
- * UNet with those residuals) and {@code txt2img}.
+ * The parity cases of a ControlNet reference ({@code sd15-controlnet}, {@code sdxl-controlnet}):
+ * its index names the ControlNet folder ({@code controlnet.dir}) and the {@code base_model}, loaded
+ * in both formats as in {@link AdapterParityCheck}. Cases: {@code canny} (the preprocessor's edge
+ * map, exact; or a ready {@code control_png} used as it is), {@code control_image} (the
+ * ControlNet's image input for the CFG batch, exact), {@code text_embeddings} (when present),
+ * {@code controlnet_call} (each scaled down residual and the mid residual; SDXL: with the entry's
+ * {@code text_embeds} and {@code time_ids}), {@code unet_call} (the UNet with those residuals) and
+ * {@code txt2img}.
  */
 final class ControlNetParityCheck {
 
   static final String CONTROLNET = "controlnet";
+  static final String CONTROL_PNG = "control_png";
 
   private final Path reference;
   private final JsonNode index;
@@ -45,7 +48,11 @@ final class ControlNetParityCheck {
       Path dir, JsonNode index, InferenceOptions options, Consumer<CaseResult> report)
       throws IOException {
     Path base = AdapterParityCheck.baseModel(dir, index);
-    for (String required : List.of("canny", "control_image", "controlnet_call", "unet_call")) {
+    if (!index.has("canny") && !index.has(CONTROL_PNG)) {
+      throw new MalformedReferenceException(
+          dir + "/golden/index.json has neither a 'canny' section nor a '" + CONTROL_PNG + "'");
+    }
+    for (String required : List.of("control_image", "controlnet_call", "unet_call")) {
       if (!index.has(required)) {
         throw new MalformedReferenceException(
             dir + "/golden/index.json has no '" + required + "' section");
@@ -70,7 +77,11 @@ final class ControlNetParityCheck {
       ControlNetModel controlNet,
       Consumer<CaseResult> report)
       throws IOException {
-    ControlImage edges = canny(format, report);
+    ControlImage edges =
+        index.has(CONTROL_PNG)
+            ? ControlImage.decode(
+                Files.readAllBytes(reference.resolve(index.get(CONTROL_PNG).asText())))
+            : canny(format, report);
     double scale = index.get("controlnet_call").path("conditioning_scale").asDouble();
     ControlNetInput control = new ControlNetInput(edges, scale);
     try (TextToImage pipeline = TextToImage.load(model, options, Adapters.NONE, controlNet)) {
@@ -84,7 +95,9 @@ final class ControlNetParityCheck {
               "control_image",
               CaseResult.maxAbsError(image.values(), expectedImage.read()),
               0));
-      check.textEmbeddings(format, pipeline, report);
+      if (index.has("text_embeddings")) {
+        check.textEmbeddings(format, pipeline, report);
+      }
       ControlNet.Residuals residuals = controlNetCall(format, pipeline, image, scale, report);
       unetCall(format, pipeline, residuals, report);
       JsonNode cases = index.get("txt2img");
@@ -137,6 +150,7 @@ final class ControlNetParityCheck {
                 input(entry, "sample"),
                 ParityCheck.floats(entry.path("timesteps")),
                 input(entry, "encoder_hidden_states"),
+                SdxlParityCases.added(check, entry),
                 image,
                 (float) scale);
     JsonNode down = entry.get("down_block_res_samples");
@@ -181,7 +195,7 @@ final class ControlNetParityCheck {
                 input(entry, "sample"),
                 ParityCheck.floats(entry.path("timesteps")),
                 input(entry, "encoder_hidden_states"),
-                null,
+                SdxlParityCases.added(check, entry),
                 residuals);
     ParityCheck.compare(
         format,

@@ -307,7 +307,7 @@ public final class ParityCheck {
     ReferenceTensor noise = tensor(entry, "noise");
     int[] shape = noise.shape();
     int vaeScale = 1 << (pipeline.model().vae().config().blockOutChannels().size() - 1);
-    JsonNode embeddings = index.get("text_embeddings");
+    JsonNode embeddings = index.path("text_embeddings");
     GenerationRequest request =
         new GenerationRequest(
             entry.path("prompt").asText(embeddings.path("prompt").asText()),

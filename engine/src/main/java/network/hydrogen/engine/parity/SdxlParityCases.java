@@ -102,7 +102,8 @@ final class SdxlParityCases {
     return node.isMissingNode() || node.isNull() ? null : node.asText();
   }
 
-  private void textEmbeddings(String format, Consumer<CaseResult> report) throws IOException {
+  /** The {@code text_embeddings} cases: both encoders' embeddings and pooled, cond and uncond. */
+  void textEmbeddings(String format, Consumer<CaseResult> report) throws IOException {
     for (JsonNode entry : index.path("text_embeddings").path("cases")) {
       String name = "text_embeddings." + entry.path("case").asText();
       SdxlOptions options = options(entry);
@@ -198,11 +199,7 @@ final class SdxlParityCases {
     }
     FloatTensor context = stack(cond.promptEmbeds(), uncond.promptEmbeds());
     FloatTensor pooled = stack(cond.pooled(), uncond.pooled());
-    JsonNode timeIdRows = entry.path("time_ids");
-    FloatTensor timeIds =
-        new FloatTensor(
-            new long[] {timeIdRows.size(), timeIdRows.path(0).size()},
-            ParityCheck.floats(ParityCheck.flatten(timeIdRows)));
+    FloatTensor timeIds = timeIds(entry.path("time_ids"));
     FloatTensor out =
         unet.predict(
             new FloatTensor(ParityCheck.longs(sample.shape()), sample.read()),
@@ -233,8 +230,29 @@ final class SdxlParityCases {
         "unet_call names the text case " + matcher.group(1) + ", which text_embeddings lacks");
   }
 
+  /**
+   * The added conditioning stored in a reference entry ({@code text_embeds} tensor, {@code
+   * time_ids} rows), or null when it has none (SD 1.x/2.x).
+   */
+  static UNet.AddedConditioning added(ParityCheck check, JsonNode entry) throws IOException {
+    if (!entry.has("text_embeds")) {
+      return null;
+    }
+    ReferenceTensor pooled = check.tensor(entry, "text_embeds");
+    return new UNet.AddedConditioning(
+        new FloatTensor(ParityCheck.longs(pooled.shape()), pooled.read()),
+        timeIds(entry.path("time_ids")));
+  }
+
+  /** Time id rows as a [rows, ids] tensor. */
+  static FloatTensor timeIds(JsonNode rows) {
+    return new FloatTensor(
+        new long[] {rows.size(), rows.path(0).size()},
+        ParityCheck.floats(ParityCheck.flatten(rows)));
+  }
+
   /** Two tensors of shape [1, ...] as one of [2, ...]. */
-  private static FloatTensor stack(FloatTensor first, FloatTensor second) {
+  static FloatTensor stack(FloatTensor first, FloatTensor second) {
     long[] shape = first.shape();
     shape[0] = 2;
     float[] values = new float[first.values().length * 2];

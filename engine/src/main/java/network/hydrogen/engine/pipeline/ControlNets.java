@@ -1,5 +1,6 @@
 package network.hydrogen.engine.pipeline;
 
+import java.util.Objects;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.model.ControlNetConfig;
 import network.hydrogen.engine.model.ControlNetModel;
@@ -13,23 +14,24 @@ final class ControlNets {
 
   /** Refuses a ControlNet made for another kind of UNet than {@code model}'s. */
   static void requireCompatible(StableDiffusionModel model, ControlNetModel controlNet) {
-    if (model.isSdxl()) {
-      throw new UnsupportedTaskException(
-          "ControlNet on SDXL models is not supported yet (only SD 1.x/2.x ControlNets)");
-    }
     UNetConfig unet = model.unet().config();
     UNetConfig control = controlNet.config().unet();
     if (unet.crossAttentionDim() != control.crossAttentionDim()
         || unet.inChannels() != control.inChannels()
         || !unet.blockOutChannels().equals(control.blockOutChannels())
-        || unet.layersPerBlock() != control.layersPerBlock()) {
+        || unet.layersPerBlock() != control.layersPerBlock()
+        || !Objects.equals(unet.additionEmbedType(), control.additionEmbedType())
+        || !Objects.equals(
+            unet.projectionClassEmbeddingsInputDim(), control.projectionClassEmbeddingsInputDim())
+        || !Objects.equals(unet.additionTimeEmbedDim(), control.additionTimeEmbedDim())) {
       throw new UnsupportedTaskException(
           "the ControlNet "
               + controlNet.source()
               + " does not fit the model "
               + model.source()
-              + ": its cross_attention_dim, in_channels, block_out_channels or layers_per_block"
-              + " differ from the UNet's (a ControlNet for another model family?)");
+              + ": its cross_attention_dim, in_channels, block_out_channels, layers_per_block or"
+              + " added conditioning (addition_embed_type, SDXL's text_time) differ from the"
+              + " UNet's (a ControlNet for another model family?)");
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.function.LongFunction;
 import network.hydrogen.engine.embedding.Embeddings;
+import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.ControlNet;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
@@ -89,8 +90,8 @@ public final class TextToImage implements AutoCloseable {
    * controlNetModel} (null for none): its UNet takes the ControlNet's residuals, and every
    * generation then needs a {@link ControlNetInput}.
    *
-   * @throws UnsupportedTaskException for a ControlNet on an SDXL model, or one whose text width or
-   *     latent channels differ from the model's
+   * @throws UnsupportedTaskException for a ControlNet whose text width, latent channels, widths or
+   *     added conditioning differ from the model's (an SD 1.x ControlNet on SDXL and vice versa)
    */
   public static TextToImage load(
       StableDiffusionModel model,
@@ -100,10 +101,6 @@ public final class TextToImage implements AutoCloseable {
       throws IOException {
     if (controlNetModel != null) {
       ControlNets.requireCompatible(model, controlNetModel);
-    }
-    if (model.isSdxl() && !adapters.embeddings().isEmpty()) {
-      throw new UnsupportedTaskException(
-          "textual inversion on SDXL models (dual embeddings) is not supported yet");
     }
     if (model.isRefiner() && !adapters.loras().isEmpty()) {
       throw new UnsupportedTaskException("LoRA on the SDXL refiner is not supported yet");
@@ -120,7 +117,9 @@ public final class TextToImage implements AutoCloseable {
             Embeddings.add(
                 ClipTokenizer.load(model.tokenizer()),
                 patched.textEncoder(),
-                adapters.embeddings());
+                adapters.embeddings().stream()
+                    .map(embedding -> embedding.forFirstEncoder(model.isSdxl()))
+                    .toList());
         tokenizer = embedded.tokenizer();
         textEncoder =
             TextEncoder.create(
@@ -128,14 +127,19 @@ public final class TextToImage implements AutoCloseable {
       }
       SdxlConditioning sdxl = null;
       if (model.isSdxl()) {
+        Embeddings embedded2 =
+            Embeddings.add(
+                ClipTokenizer.load(model.tokenizer2()),
+                patched.textEncoder2(),
+                adapters.embeddings().stream().map(TextualInversion::forSecondEncoder).toList());
         textEncoder2 =
             TextEncoder.create(
-                model.textEncoder2().config(), model.textEncoder2().weights(), options);
+                embedded2.textEncoder().config(), embedded2.textEncoder().weights(), options);
         sdxl =
             new SdxlConditioning(
                 tokenizer,
                 textEncoder,
-                ClipTokenizer.load(model.tokenizer2()),
+                embedded2.tokenizer(),
                 textEncoder2,
                 model.forceZerosForEmptyPrompt());
       }
@@ -355,6 +359,7 @@ public final class TextToImage implements AutoCloseable {
                   sample,
                   stepTimesteps,
                   conditioning.context(),
+                  conditioning.added(),
                   controlImage,
                   (float) control.scale());
       FloatTensor unetOut =
@@ -405,13 +410,20 @@ public final class TextToImage implements AutoCloseable {
   private Conditioning sdxlConditioning(
       GenerationRequest request, AestheticScore aesthetic, GenerationListener listener) {
     SdxlOptions options = request.sdxl();
-    SdxlConditioning.Embeddings cond = sdxl.encode(request.prompt(), options.prompt2());
-    SdxlConditioning.Embeddings uncond =
-        request.guided()
-            ? sdxl.encodeNegative(
-                request.negativePrompt().isEmpty() ? null : request.negativePrompt(),
-                options.negativePrompt2())
-            : null;
+    SdxlConditioning.Embeddings cond;
+    SdxlConditioning.Embeddings uncond = null;
+    if (request.guided()) {
+      SdxlConditioning.Guided guided =
+          sdxl.encodeGuided(
+              request.prompt(),
+              options.prompt2(),
+              request.negativePrompt().isEmpty() ? null : request.negativePrompt(),
+              options.negativePrompt2());
+      cond = guided.cond();
+      uncond = guided.uncond();
+    } else {
+      cond = sdxl.encode(request.prompt(), options.prompt2());
+    }
     listener.onTensor("text_embeddings.cond", cond.promptEmbeds());
     listener.onTensor("pooled_embeddings.cond", cond.pooled());
     if (uncond != null) {

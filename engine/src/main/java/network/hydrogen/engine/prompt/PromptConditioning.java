@@ -15,9 +15,11 @@ import network.hydrogen.task.prompt.Prompt;
 import network.hydrogen.task.prompt.PromptParser;
 
 /**
- * The SD 1.x/2.x text conditioning of a prompt in Compel syntax, as compel 2.4 computes it with
- * {@code truncate_long_prompts=False} and its defaults (last hidden state, down-weighting by
- * masking, sentence splitting without copying the first chunk's CLS token): a token of weight w
+ * The text conditioning of a prompt in Compel syntax on one text encoder, as compel 2.4 computes it
+ * with {@code truncate_long_prompts=False} and its defaults (down-weighting by masking, sentence
+ * splitting without copying the first chunk's CLS token), on the encoder's last hidden state (SD
+ * 1.x/2.x) or its penultimate one without the final layer norm (SDXL, compel's {@code
+ * PENULTIMATE_HIDDEN_STATES_NON_NORMALIZED}; each SDXL encoder has its own): a token of weight w
  * moves to {@code empty + (z - empty) * w}, {@code empty} being the empty prompt's encoding; a
  * fragment of weight below 1 is also encoded with its tokens masked out and lerped towards that;
  * prompts longer than 75 tokens are encoded in chunks of 77 laid end to end, so the result is [1,
@@ -28,14 +30,29 @@ public final class PromptConditioning {
   /** compel's floor on a down-weight, keeping its lerp weight finite. */
   private static final double MIN_DOWN_WEIGHT = 1e-5;
 
+  /** Which of the text encoder's outputs a conditioning is made of. */
+  public enum HiddenState {
+    /** The last hidden state after the final layer norm (SD 1.x/2.x). */
+    LAST,
+    /** The hidden state entering the last layer, without the final layer norm (SDXL). */
+    PENULTIMATE
+  }
+
   private final TokenChunker chunker;
   private final TextEncoder encoder;
+  private final HiddenState hiddenState;
   private final int chunkLength;
   private volatile float[] empty;
 
+  /** The SD 1.x/2.x conditioning: the last hidden state. */
   public PromptConditioning(ClipTokenizer tokenizer, TextEncoder encoder) {
+    this(tokenizer, encoder, HiddenState.LAST);
+  }
+
+  public PromptConditioning(ClipTokenizer tokenizer, TextEncoder encoder, HiddenState hiddenState) {
     this.chunker = new TokenChunker(Objects.requireNonNull(tokenizer, "tokenizer"));
     this.encoder = Objects.requireNonNull(encoder, "encoder");
+    this.hiddenState = Objects.requireNonNull(hiddenState, "hiddenState");
     this.chunkLength = tokenizer.maxLength();
   }
 
@@ -111,9 +128,16 @@ public final class PromptConditioning {
     }
     List<FloatTensor> padded = new ArrayList<>();
     for (FloatTensor c : conditionings) {
-      padded.add(c.dim(1) == longest ? c : tensor(padWithEmpty(c.values(), (int) longest)));
+      padded.add(padTo(c, longest));
     }
     return padded;
+  }
+
+  /** {@code conditioning} [1, 77 × n, hidden] padded with copies of the empty prompt's encoding. */
+  public FloatTensor padTo(FloatTensor conditioning, long tokens) {
+    return conditioning.dim(1) == tokens
+        ? conditioning
+        : tensor(padWithEmpty(conditioning.values(), Math.toIntExact(tokens)));
   }
 
   private float[] encodePrompt(Prompt prompt) {
@@ -193,7 +217,7 @@ public final class PromptConditioning {
       ids[c] = tokens.idRow(c);
       masks[c] = tokens.maskRow(mask, c);
     }
-    float[] z = encoder.encode(ids, masks).lastHiddenState().values();
+    float[] z = hidden(encoder.encode(ids, masks)).values();
     float[] weights = tokens.weights();
     int hidden = hiddenSize();
     float[] emptyZ = null;
@@ -260,13 +284,20 @@ public final class PromptConditioning {
     float[] z = empty;
     if (z == null) {
       long[] ids = chunker.chunk(List.of(new Fragment("", 1))).idRow(0);
-      z = encoder.encode(new long[][] {ids}).lastHiddenState().values();
+      z = hidden(encoder.encode(new long[][] {ids})).values();
       empty = z;
     }
     return z;
   }
 
-  private int hiddenSize() {
+  private FloatTensor hidden(TextEncoder.Output output) {
+    return hiddenState == HiddenState.LAST
+        ? output.lastHiddenState()
+        : output.penultimateHiddenState();
+  }
+
+  /** The width of this encoder's conditioning. */
+  public int hiddenSize() {
     return encoder.config().hiddenSize();
   }
 

@@ -22,12 +22,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * LoRA merging on the tiny SD 1.5 model with generated LoRA files of other shapes than the
- * reference's: the diffusers/peft naming without alpha, a 3x3 LoCon conv, and the errors.
+ * LoRA merging on the tiny SD 1.5 and SDXL models with generated LoRA files of other shapes and
+ * namings than the references': the diffusers/peft naming without alpha, a 3x3 LoCon conv, SDXL's
+ * kohya (SGM UNet paths, te1/te2) and peft namings of both text encoders, and the errors.
  */
 class LorasTest {
 
   static final Path MODEL = Path.of("src/test/resources/engine-reference/sd15/model");
+  static final Path SDXL_MODEL = Path.of("src/test/resources/engine-reference/sdxl/model");
   static final String TO_Q = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
   static final String FC1 = "text_model.encoder.layers.1.mlp.fc1";
   static final String CONV1 = "down_blocks.0.resnets.0.conv1";
@@ -97,6 +99,133 @@ class LorasTest {
   }
 
   @Test
+  void sdxlKohyaNamesWithSgmUnetPathsEqualPeftNamesOnBothTextEncoders() throws IOException {
+    StableDiffusionModel sdxl = ModelFiles.open(SDXL_MODEL);
+    String toQ = "down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q";
+    String conv1 = "down_blocks.0.resnets.0.conv1";
+    String q = "text_model.encoder.layers.0.self_attn.q_proj";
+    String fc1 = "text_model.encoder.layers.1.mlp.fc1";
+    long[] toQShape = sdxl.unet().weights().shape(toQ + ".weight");
+    long[] convShape = sdxl.unet().weights().shape(conv1 + ".weight");
+    long[] qShape = sdxl.textEncoder().weights().shape(q + ".weight");
+    long[] fc1Shape = sdxl.textEncoder2().weights().shape(fc1 + ".weight");
+    float[] downQ = random(2 * toQShape[1], 21);
+    float[] upQ = random(toQShape[0] * 2, 22);
+    float[] downConv = random(2 * convShape[1] * 9, 23);
+    float[] upConv = random(convShape[0] * 2, 24);
+    float[] downTe1 = random(2 * qShape[1], 25);
+    float[] upTe1 = random(qShape[0] * 2, 26);
+    float[] downTe2 = random(2 * fc1Shape[1], 27);
+    float[] upTe2 = random(fc1Shape[0] * 2, 28);
+    SafeTensorsWriter kohya = new SafeTensorsWriter();
+    addKohya(
+        kohya,
+        "lora_unet_input_blocks_4_1_transformer_blocks_0_attn1_to_q",
+        downQ,
+        upQ,
+        new long[] {2, toQShape[1]},
+        new long[] {toQShape[0], 2});
+    addKohya(
+        kohya,
+        "lora_unet_input_blocks_1_0_in_layers_2",
+        downConv,
+        upConv,
+        new long[] {2, convShape[1], 3, 3},
+        new long[] {convShape[0], 2, 1, 1});
+    addKohya(
+        kohya,
+        "lora_te1_" + q.replace('.', '_'),
+        downTe1,
+        upTe1,
+        new long[] {2, qShape[1]},
+        new long[] {qShape[0], 2});
+    addKohya(
+        kohya,
+        "lora_te2_" + fc1.replace('.', '_'),
+        downTe2,
+        upTe2,
+        new long[] {2, fc1Shape[1]},
+        new long[] {fc1Shape[0], 2});
+    Path peftFile =
+        write(
+            new SafeTensorsWriter()
+                .add(tensor("unet." + toQ + ".lora_A.weight", downQ, 2, toQShape[1]))
+                .add(tensor("unet." + toQ + ".lora_B.weight", upQ, toQShape[0], 2))
+                .add(tensor("unet." + conv1 + ".lora_A.weight", downConv, 2, convShape[1], 3, 3))
+                .add(tensor("unet." + conv1 + ".lora_B.weight", upConv, convShape[0], 2, 1, 1))
+                .add(
+                    tensor(
+                        "text_encoder.encoder.layers.0.self_attn.q_proj.lora_A.weight",
+                        downTe1,
+                        2,
+                        qShape[1]))
+                .add(
+                    tensor(
+                        "text_encoder.encoder.layers.0.self_attn.q_proj.lora_B.weight",
+                        upTe1,
+                        qShape[0],
+                        2))
+                .add(tensor("text_encoder_2." + fc1 + ".lora_A.weight", downTe2, 2, fc1Shape[1]))
+                .add(tensor("text_encoder_2." + fc1 + ".lora_B.weight", upTe2, fc1Shape[0], 2)));
+
+    // kohya alpha 1 of rank 2 at scale 1.0 is the factor of peft (alpha = rank) at scale 0.5
+    StableDiffusionModel viaKohya =
+        Loras.apply(sdxl, List.of(new Lora(LoraFile.open(write(kohya)), 1.0)));
+    StableDiffusionModel viaPeft =
+        Loras.apply(sdxl, List.of(new Lora(LoraFile.open(peftFile), 0.5)));
+
+    assertMerged(viaKohya.unet().weights(), sdxl.unet().weights(), toQ, upQ, downQ, 2, 0.5);
+    assertMerged(viaKohya.unet().weights(), sdxl.unet().weights(), conv1, upConv, downConv, 2, 0.5);
+    assertMerged(
+        viaKohya.textEncoder().weights(), sdxl.textEncoder().weights(), q, upTe1, downTe1, 2, 0.5);
+    assertMerged(
+        viaKohya.textEncoder2().weights(),
+        sdxl.textEncoder2().weights(),
+        fc1,
+        upTe2,
+        downTe2,
+        2,
+        0.5);
+    for (String module : List.of(toQ, conv1)) {
+      assertThat(values(viaPeft.unet().weights(), module + ".weight"))
+          .containsExactly(values(viaKohya.unet().weights(), module + ".weight"));
+    }
+    assertThat(values(viaPeft.textEncoder().weights(), q + ".weight"))
+        .containsExactly(values(viaKohya.textEncoder().weights(), q + ".weight"));
+    assertThat(values(viaPeft.textEncoder2().weights(), fc1 + ".weight"))
+        .containsExactly(values(viaKohya.textEncoder2().weights(), fc1 + ".weight"));
+    assertThat(viaKohya.tokenizer2()).isEqualTo(sdxl.tokenizer2());
+  }
+
+  @Test
+  void aSecondTextEncoderLoraOnAModelWithoutOneIsNamedInTheError() throws IOException {
+    long[] fc1 = model.textEncoder().weights().shape(FC1 + ".weight");
+    String stem = "lora_te2_" + FC1.replace('.', '_');
+    Path file =
+        write(
+            new SafeTensorsWriter()
+                .add(tensor(stem + ".lora_down.weight", random(2 * fc1[1], 7), 2, fc1[1]))
+                .add(tensor(stem + ".lora_up.weight", random(fc1[0] * 2, 8), fc1[0], 2)));
+
+    assertThatThrownBy(() -> Loras.apply(model, List.of(new Lora(LoraFile.open(file), 1.0))))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining(stem);
+  }
+
+  private static void addKohya(
+      SafeTensorsWriter writer,
+      String stem,
+      float[] down,
+      float[] up,
+      long[] downShape,
+      long[] upShape) {
+    writer
+        .add(tensor(stem + ".lora_down.weight", down, downShape))
+        .add(tensor(stem + ".lora_up.weight", up, upShape))
+        .add(tensor(stem + ".alpha", new float[] {1f}));
+  }
+
+  @Test
   void twoLorasOnOneModuleAddUpEachAtItsScale() throws IOException {
     long[] toQ = model.unet().weights().shape(TO_Q + ".weight");
     float[] down = random(2 * toQ[1], 9);
@@ -142,13 +271,13 @@ class LorasTest {
             new SafeTensorsWriter()
                 .add(
                     tensor(
-                        "lora_unet_input_blocks_1_0_in_layers_2.lora_down.weight",
+                        "lora_unet_single_transformer_blocks_0_attn_to_q.lora_down.weight",
                         new float[4],
                         1,
                         4))
                 .add(
                     tensor(
-                        "lora_unet_input_blocks_1_0_in_layers_2.lora_up.weight",
+                        "lora_unet_single_transformer_blocks_0_attn_to_q.lora_up.weight",
                         new float[4],
                         4,
                         1)));
@@ -157,7 +286,7 @@ class LorasTest {
     assertThatThrownBy(() -> Loras.apply(model, List.of(lora)))
         .isInstanceOf(ModelFormatException.class)
         .hasMessageContaining("1 LoRA modules that match no module")
-        .hasMessageContaining("lora_unet_input_blocks_1_0_in_layers_2");
+        .hasMessageContaining("lora_unet_single_transformer_blocks_0_attn_to_q");
   }
 
   @Test

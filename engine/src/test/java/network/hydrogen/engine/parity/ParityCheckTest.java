@@ -29,6 +29,11 @@ class ParityCheckTest {
   static final Path SD2_TINY = Path.of("src/test/resources/engine-reference/sd2-tiny");
   static final Path SDXL = Path.of("src/test/resources/engine-reference/sdxl");
   static final Path SD15_LORA = Path.of("src/test/resources/engine-reference/sd15-lora");
+  static final Path SDXL_LORA = Path.of("src/test/resources/engine-reference/sdxl-lora");
+  static final Path SDXL_TI = Path.of("src/test/resources/engine-reference/sdxl-ti");
+  static final Path SDXL_COMPEL = Path.of("src/test/resources/engine-reference/sdxl-compel");
+  static final Path SDXL_CONTROLNET =
+      Path.of("src/test/resources/engine-reference/sdxl-controlnet");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
   static final Path SD15_CONTROLNET =
@@ -129,6 +134,22 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlLoraCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_LORA);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "text_embeddings.neg_text.prompt_embeds",
+            "text_embeddings.neg_text.negative_prompt_embeds",
+            "text_embeddings.neg_text.pooled",
+            "text_embeddings.neg_text.negative_pooled",
+            "unet_call",
+            "txt2img.Euler.timesteps",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void everySd15TextualInversionCasePassesOnBothBaseFormats() throws IOException {
     List<CaseResult> results = runAndRequireAllPassed(SD15_TI);
 
@@ -147,6 +168,28 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlTextualInversionCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_TI);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "embeddings.fox-style-xl.safetensors",
+            "embeddings.fox-style-xl.safetensors.2",
+            "vocab",
+            "tokens.prompt",
+            "tokens.negative_prompt",
+            "vocab_2",
+            "tokens.prompt_2",
+            "tokens.negative_prompt_2",
+            "text_embeddings.ti.prompt_embeds",
+            "text_embeddings.ti.negative_prompt_embeds",
+            "text_embeddings.ti.pooled",
+            "text_embeddings.ti.negative_pooled",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void everySd15ControlNetCasePassesOnBothBaseFormats() throws IOException {
     List<CaseResult> results = runAndRequireAllPassed(SD15_CONTROLNET);
 
@@ -161,6 +204,22 @@ class ParityCheckTest {
             "unet_call",
             "txt2img.0.DPMSolverMultistepScheduler.latents",
             "txt2img.0.DPMSolverMultistepScheduler.image");
+  }
+
+  @Test
+  void everySdxlControlNetCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_CONTROLNET);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "control_image",
+            "controlnet_call.down_0",
+            "controlnet_call.down_8",
+            "controlnet_call.mid",
+            "unet_call",
+            "txt2img.Euler.timesteps",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
   }
 
   @Test
@@ -197,6 +256,29 @@ class ParityCheckTest {
   }
 
   @Test
+  void everySdxlCompelCasePassesOnBothBaseFormats() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_COMPEL);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "compel.empty_z",
+            "compel.0.conditioning",
+            "compel.0.pooled",
+            "compel.3.conditioning",
+            "compel.4.conditioning",
+            "compel.5.pooled",
+            "long_prompt.cond",
+            "long_prompt.pooled",
+            "long_prompt.uncond",
+            "long_prompt.negative_pooled",
+            "long_prompt.cond_padded",
+            "long_prompt.uncond_padded",
+            "unet_call_long",
+            "txt2img.Euler.latents",
+            "txt2img.Euler.image");
+  }
+
+  @Test
   void anAdapterReferenceWithoutItsBaseModelIsMalformed(@TempDir Path dir) throws IOException {
     copy(SD15_LORA.resolve("golden"), dir.resolve("sd15-lora/golden"));
 
@@ -223,7 +305,18 @@ class ParityCheckTest {
   void aFolderOfReferencesListsEachReference() throws IOException {
     assertThat(ParityCheck.referenceFolders(SD15.getParent()))
         .contains(
-            SD15, SD2_TINY, SDXL, SD15_LORA, SD15_TI, SDXL_REFINER, SD15_CONTROLNET, SD15_COMPEL);
+            SD15,
+            SD2_TINY,
+            SDXL,
+            SD15_LORA,
+            SDXL_LORA,
+            SD15_TI,
+            SDXL_TI,
+            SDXL_REFINER,
+            SD15_CONTROLNET,
+            SD15_COMPEL,
+            SDXL_COMPEL,
+            SDXL_CONTROLNET);
     assertThat(ParityCheck.referenceFolders(SD15)).containsExactly(SD15);
   }
 

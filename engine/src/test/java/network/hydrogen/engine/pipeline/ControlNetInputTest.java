@@ -120,6 +120,7 @@ class ControlNetInputTest {
     assertThatThrownBy(
             () -> TextToImage.load(sdxl, new InferenceOptions(1), Adapters.NONE, controlNet))
         .isInstanceOf(UnsupportedTaskException.class)
-        .hasMessageContaining("ControlNet on SDXL models is not supported yet");
+        .hasMessageContaining("does not fit the model")
+        .hasMessageContaining("added conditioning");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.model.ModelFiles;
+import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -170,13 +172,62 @@ class SdxlTextToImageTest {
   }
 
   @Test
-  void textualInversionOnSdxlIsRefusedUntilDualEmbeddingsAreSupported() {
-    TextualInversion embedding =
-        new TextualInversion("<fox>", new float[][] {new float[16]}, Path.of("fox.safetensors"));
-    Adapters adapters = new Adapters(List.of(), List.of(embedding));
+  void longPromptsPadTheirNegativeWithTheEmptyEncodingOrWithForcedZeros() {
+    SdxlConditioning sdxl = pipeline.sdxl().orElseThrow();
+    String longPrompt = "a red fox in the snow, " + "tall pine trees, frozen river, ".repeat(12);
+    float[] empty = sdxl.emptyConditioning().values();
 
-    assertThatThrownBy(() -> TextToImage.load(model, new InferenceOptions(1), adapters))
-        .isInstanceOf(UnsupportedTaskException.class)
-        .hasMessageContaining("textual inversion on SDXL models");
+    SdxlConditioning.Guided zeros = sdxl.encodeGuided(longPrompt, null, null, null);
+    SdxlConditioning.Guided padded = sdxl.encodeGuided("a red fox", null, longPrompt, null);
+
+    assertThat(zeros.cond().promptEmbeds().shape()).containsExactly(1, 154, 64);
+    assertThat(zeros.uncond().promptEmbeds().shape()).containsExactly(1, 154, 64);
+    assertThat(zeros.uncond().promptEmbeds().values()).containsOnly(0f);
+    assertThat(zeros.uncond().pooled().values()).containsOnly(0f);
+    float[] cond = padded.cond().promptEmbeds().values();
+    assertThat(padded.cond().promptEmbeds().shape()).containsExactly(1, 154, 64);
+    assertThat(Arrays.copyOfRange(cond, empty.length, cond.length)).containsExactly(empty);
+    assertThat(Arrays.copyOf(cond, empty.length))
+        .containsExactly(sdxl.encode("a red fox", null).promptEmbeds().values());
+    assertThat(padded.cond().pooled().values())
+        .containsExactly(sdxl.encode("a red fox", null).pooled().values());
+  }
+
+  @Test
+  void sdxlTakesOnlySdxlEmbeddingsAndOtherModelsNone() throws IOException {
+    TextualInversion single =
+        new TextualInversion("<fox>", new float[][] {new float[16]}, Path.of("fox.safetensors"));
+    TextualInversion dual =
+        new TextualInversion(
+            "<fox>",
+            new float[][] {new float[32]},
+            new float[][] {new float[48]},
+            Path.of("fox-xl.safetensors"));
+    StableDiffusionModel sd15 =
+        ModelFiles.open(Path.of("src/test/resources/engine-reference/sd15/model"));
+
+    assertThatThrownBy(
+            () ->
+                TextToImage.load(
+                    model, new InferenceOptions(1), new Adapters(List.of(), List.of(single))))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("fox.safetensors")
+        .hasMessageContaining("SDXL needs an SDXL embedding with clip_l and clip_g vectors");
+    assertThatThrownBy(
+            () ->
+                TextToImage.load(
+                    sd15, new InferenceOptions(1), new Adapters(List.of(), List.of(dual))))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("fox-xl.safetensors is an SDXL embedding")
+        .hasMessageContaining("the model is not SDXL");
+    assertThatThrownBy(
+            () ->
+                new TextualInversion(
+                    "<fox>",
+                    new float[][] {new float[16]},
+                    new float[][] {new float[48], new float[48]},
+                    Path.of("bad.safetensors")))
+        .isInstanceOf(ModelFormatException.class)
+        .hasMessageContaining("has 1 clip_l vectors but 2 clip_g vectors");
   }
 }
