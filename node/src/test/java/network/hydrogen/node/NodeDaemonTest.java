@@ -191,6 +191,10 @@ class NodeDaemonTest {
 
   /** Creates a task from the creator's wallet and uploads its args to the relay. */
   private BigInteger createTask(String model, int seed) throws Exception {
+    return createTask(model, seed, true);
+  }
+
+  private BigInteger createTask(String model, int seed, boolean uploadArgs) throws Exception {
     ValidTask task = Tasks.parse(TASK.formatted(model, seed).getBytes());
     TransactionSender creator = chain.sender(accounts.get(CREATOR));
     token.transfer(owner, creator.address(), cnx(30));
@@ -199,8 +203,10 @@ class NodeDaemonTest {
         tasks
             .createTask(creator, Numeric.hexStringToByteArray(task.hash()), new byte[32], GIB)
             .taskId();
-    new RelayClient(URI.create("http://127.0.0.1:" + relay.port() + "/"), accounts.get(CREATOR))
-        .uploadArgs(id, task.canonicalJson());
+    if (uploadArgs) {
+      new RelayClient(URI.create("http://127.0.0.1:" + relay.port() + "/"), accounts.get(CREATOR))
+          .uploadArgs(id, task.canonicalJson());
+    }
     return id;
   }
 
@@ -363,6 +369,54 @@ class NodeDaemonTest {
           .anyMatch(m -> m.contains("MODEL_DOWNLOAD_FAILED") && m.contains("nobody/no-such-model"));
       assertThat(status(d)).isEqualTo(NodeStatus.AVAILABLE);
       assertThat(nodes.infoOf(d.address()).stake()).isEqualTo(cnx(400));
+    }
+  }
+
+  @Test
+  void argsTheCreatorNeverUploadsAreReportedAsAnInvalidTaskBeforeTheDeadline() throws Exception {
+    List<NodeDaemon> three = startThree();
+    BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 13, false);
+    await(
+        "the nodes ask the relay for the args",
+        () ->
+            logs(three.get(0)).stream().anyMatch(m -> m.contains("has not uploaded the args yet")));
+    // Nine of the ten minutes to commit pass: the nodes stop waiting and report the task.
+    chain.increaseTime(Duration.ofMinutes(9).plusSeconds(10));
+
+    await("task " + id + " is settled", () -> settled(id));
+    assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.ABORTED);
+    for (NodeDaemon d : three) {
+      awaitOutcome(d, id, "aborted: two nodes reported the same task error");
+      assertThat(logs(d))
+          .anyMatch(
+              m -> m.contains("did not upload the task's args") && m.contains("INVALID_TASK"));
+      assertThat(nodes.infoOf(d.address()).stake()).isEqualTo(cnx(400));
+    }
+  }
+
+  @Test
+  void aNodeThatMissesTheCommitDeadlineIsTimedOutByTheOthersAndToldWhy() throws Exception {
+    Gate stalled = new Gate(engine());
+    List<NodeDaemon> three = startThree(engine(), engine(), stalled);
+    BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 14);
+    stalled.awaitEntered();
+    await(
+        "the two other nodes committed",
+        () -> tasks.state(id).parts().stream().filter(p -> p == NodePart.COMMITTED).count() == 2);
+    chain.increaseTime(tasks.parameters().commitTimeout().plusSeconds(5));
+
+    await("task " + id + " is settled", () -> settled(id));
+    assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.ABORTED);
+    stalled.open();
+    NodeDaemon late = three.get(2);
+    awaitOutcome(late, id, "penalised");
+    BigInteger penalty = tasks.parameters().timeoutPenalty();
+    assertThat(record(late, id).earned()).isEqualTo(penalty.negate());
+    assertThat(logs(late)).anyMatch(m -> m.startsWith("Penalised " + NodeDaemon.cnx(penalty)));
+    assertThat(status(late)).isEqualTo(NodeStatus.QUIT);
+    for (NodeDaemon d : List.of(three.get(0), three.get(1))) {
+      awaitOutcome(d, id, "aborted: a node did not commit its result in time");
+      assertThat(status(d)).isEqualTo(NodeStatus.AVAILABLE);
     }
   }
 
