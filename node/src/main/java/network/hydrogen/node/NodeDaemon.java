@@ -166,7 +166,7 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
         "Node "
             + me
             + " started: "
-            + status
+            + words(status)
             + ", GPU "
             + gpu.name()
             + " with "
