@@ -93,24 +93,6 @@ public record NodeConfig(
         });
   }
 
-  /** The same settings with another poll interval. */
-  public NodeConfig withPollInterval(Duration interval) {
-    return new NodeConfig(
-        rpcUrl,
-        webSocketUrl,
-        contracts,
-        relayUrl,
-        wallet,
-        modelsDir,
-        dataDir,
-        gpu,
-        inference,
-        webUiHost,
-        webUiPort,
-        headless,
-        interval);
-  }
-
   /** The same settings, headless or not. */
   public NodeConfig withHeadless(boolean on) {
     return new NodeConfig(

@@ -166,7 +166,7 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
         "Node "
             + me
             + " started: "
-            + status
+            + words(status)
             + ", GPU "
             + gpu.name()
             + " with "
@@ -530,15 +530,15 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
                   : "; its result was not ready, so the engine runs again."));
     }
     Instant lastTimeoutTry = Instant.EPOCH;
+    String lastWarning = null;
     while (running) {
       NodeStore.StoredTask t = store.task(id).orElseThrow();
       TaskState s;
       try {
         s = tasks.state(id);
       } catch (ChainException e) {
-        log(
-            NodeLogEntry.Level.WARN,
-            "Cannot read task " + id + " from the chain: " + e.getMessage());
+        lastWarning =
+            warnOnce(lastWarning, "Cannot read task " + id + " from the chain: " + e.getMessage());
         await(config.pollInterval());
         continue;
       }
@@ -553,33 +553,51 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
         finish(id);
         return;
       }
+      boolean late = chainNow().isAfter(s.deadline().plusSeconds(2));
+      Step step = nextStep(s, part);
       try {
-        if (s.status() == TaskStatus.COMMITTING && part == NodePart.SELECTED) {
-          if (t.result() == null) {
-            produceResult(t, s, resumed);
-          } else {
-            commit(t, resumed);
+        if (!late) {
+          switch (step) {
+            case COMMIT -> {
+              if (t.result() == null) {
+                produceResult(t, s, resumed);
+              } else {
+                commit(t, resumed);
+              }
+              continue;
+            }
+            case DISCLOSE -> {
+              disclose(t);
+              continue;
+            }
+            case UPLOAD -> {
+              upload(t);
+              continue;
+            }
+            case WAIT -> {}
           }
-          continue;
-        }
-        if ((s.status() == TaskStatus.DISCLOSING || s.status() == TaskStatus.SUCCESS)
-            && part == NodePart.COMMITTED) {
-          disclose(t);
-          continue;
-        }
-        if (s.status() == TaskStatus.SUCCESS
-            && s.nodes().get(s.resultIndex()).equals(me)
-            && !s.uploaded()) {
-          upload(t);
-          continue;
         }
       } catch (ChainException | IOException e) {
-        log(NodeLogEntry.Level.WARN, "Task " + id + ": " + e.getMessage() + " Retrying.");
-        await(config.pollInterval());
-        continue;
+        lastWarning = warnOnce(lastWarning, "Task " + id + ": " + e.getMessage() + " Retrying.");
+        // The chain's clock, not ours, decides: its refusal says the stage is over.
+        late = String.valueOf(e.getMessage()).contains("DeadlinePassed");
+        if (!late) {
+          await(config.pollInterval());
+          continue;
+        }
       }
-      stage(id, waitingWords(s, part), started);
-      if (Instant.now().isAfter(s.deadline().plusSeconds(2))
+      if (late && step != Step.WAIT) {
+        lastWarning =
+            warnOnce(
+                lastWarning,
+                "Task "
+                    + id
+                    + ": the deadline to "
+                    + step.name().toLowerCase(Locale.ROOT)
+                    + " passed before this node could; it will be timed out (penalised).");
+      }
+      stage(id, late ? "past the deadline of its stage" : waitingWords(s, part), started);
+      if (late
           && Duration.between(lastTimeoutTry, Instant.now())
                   .compareTo(config.pollInterval().multipliedBy(10))
               > 0) {
@@ -588,6 +606,52 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
       }
       await(config.pollInterval());
     }
+  }
+
+  /** What this node has to do next in a task. */
+  private enum Step {
+    COMMIT,
+    DISCLOSE,
+    UPLOAD,
+    WAIT
+  }
+
+  private Step nextStep(TaskState s, NodePart part) {
+    boolean settling = s.status() == TaskStatus.DISCLOSING || s.status() == TaskStatus.SUCCESS;
+    if (s.status() == TaskStatus.COMMITTING && part == NodePart.SELECTED) {
+      return Step.COMMIT;
+    }
+    if (settling && part == NodePart.COMMITTED) {
+      return Step.DISCLOSE;
+    }
+    if (s.status() == TaskStatus.SUCCESS
+        && s.nodes().get(s.resultIndex()).equals(me)
+        && !s.uploaded()) {
+      return Step.UPLOAD;
+    }
+    return Step.WAIT;
+  }
+
+  /**
+   * The time the chain will give the next block: a development chain that mines a block per
+   * transaction runs ahead of the wall clock, a real one follows it.
+   */
+  private Instant chainNow() {
+    Instant wall = Instant.now();
+    try {
+      Instant next = chain.latestBlockTime().plusSeconds(1);
+      return next.isAfter(wall) ? next : wall;
+    } catch (ChainException e) {
+      return wall;
+    }
+  }
+
+  /** Logs a warning unless it repeats {@code last}; returns it (the new last warning). */
+  private String warnOnce(String last, String warning) {
+    if (!warning.equals(last)) {
+      log(NodeLogEntry.Level.WARN, warning);
+    }
+    return warning;
   }
 
   private static String waitingWords(TaskState s, NodePart part) {
@@ -622,7 +686,16 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
     Long inferenceMillis = null;
     stage(id, "fetching the task from the relay", started);
     long fetchStart = System.nanoTime();
-    Optional<String> args = fetchArgs(id, s.deadline().minus(Duration.ofMinutes(1)));
+    // Leave time to commit a task error when the args never come (a quarter of what is left, at
+    // most a minute), so that no node is penalised for the creator's silence.
+    Duration left = Duration.between(chainNow(), s.deadline());
+    Duration margin = left.dividedBy(4);
+    Optional<String> args =
+        fetchArgs(
+            id,
+            s.deadline()
+                .minus(
+                    margin.compareTo(Duration.ofMinutes(1)) > 0 ? Duration.ofMinutes(1) : margin));
     metrics.step("fetch_args", Duration.ofNanos(System.nanoTime() - fetchStart));
     if (args.isEmpty()) {
       note = "the creator did not upload the task's args to the relay in time";
@@ -709,7 +782,7 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
           lastProblem = problem;
         }
       }
-      if (Instant.now().isAfter(giveUpAt)) {
+      if (chainNow().isAfter(giveUpAt)) {
         return Optional.empty();
       }
       await(config.pollInterval());

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import network.hydrogen.chain.Chain;
@@ -191,6 +192,10 @@ class NodeDaemonTest {
 
   /** Creates a task from the creator's wallet and uploads its args to the relay. */
   private BigInteger createTask(String model, int seed) throws Exception {
+    return createTask(model, seed, true);
+  }
+
+  private BigInteger createTask(String model, int seed, boolean uploadArgs) throws Exception {
     ValidTask task = Tasks.parse(TASK.formatted(model, seed).getBytes());
     TransactionSender creator = chain.sender(accounts.get(CREATOR));
     token.transfer(owner, creator.address(), cnx(30));
@@ -199,8 +204,10 @@ class NodeDaemonTest {
         tasks
             .createTask(creator, Numeric.hexStringToByteArray(task.hash()), new byte[32], GIB)
             .taskId();
-    new RelayClient(URI.create("http://127.0.0.1:" + relay.port() + "/"), accounts.get(CREATOR))
-        .uploadArgs(id, task.canonicalJson());
+    if (uploadArgs) {
+      new RelayClient(URI.create("http://127.0.0.1:" + relay.port() + "/"), accounts.get(CREATOR))
+          .uploadArgs(id, task.canonicalJson());
+    }
     return id;
   }
 
@@ -221,6 +228,13 @@ class NodeDaemonTest {
         throw new AssertionError(e);
       }
     }
+  }
+
+  private void awaitCommitted(BigInteger id, int count) {
+    await(
+        count + " nodes committed",
+        () ->
+            tasks.state(id).parts().stream().filter(p -> p == NodePart.COMMITTED).count() == count);
   }
 
   private static NodeSnapshot.TaskRecord record(NodeDaemon d, BigInteger id) {
@@ -274,7 +288,7 @@ class NodeDaemonTest {
     }
 
     void awaitEntered() throws InterruptedException {
-      assertThat(entered.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(entered.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
     }
 
     void open() {
@@ -302,15 +316,36 @@ class NodeDaemonTest {
       awaitOutcome(d, id, "paid");
       assertThat(record(d, id).earned()).isEqualTo(cnx(10));
       assertThat(token.balanceOf(d.address())).isEqualTo(cnx(10));
-      assertThat(status(d)).isEqualTo(NodeStatus.AVAILABLE);
       assertThat(logs(d)).anyMatch(m -> m.contains("committed the result"));
-      assertThat(d.meterRegistry().scrape()).contains("hydrogen_node_tasks_succeeded_total 1.0");
-      System.out.printf(
-          "network overhead of node %s: %.0f ms (TaskCreated seen to commitment mined, less"
-              + " inference)%n",
-          d.address(), d.networkOverhead().mean(java.util.concurrent.TimeUnit.MILLISECONDS));
     }
-    assertThat(three.get(0).snapshot().task()).isEmpty();
+
+    // Back to waiting: the same nodes take the next task.
+    BigInteger next = createTask("runwayml/stable-diffusion-v1-5", 17);
+    await("task " + next + " is settled", () -> settled(next));
+    assertThat(tasks.state(next).status()).isEqualTo(TaskStatus.SUCCESS);
+    for (NodeDaemon d : three) {
+      awaitOutcome(d, next, "paid");
+      assertThat(token.balanceOf(d.address())).isEqualTo(cnx(20));
+      assertThat(status(d)).isEqualTo(NodeStatus.AVAILABLE);
+      assertThat(d.snapshot().task()).isEmpty();
+      assertThat(d.snapshot().history()).hasSize(2);
+      assertThat(d.meterRegistry().scrape())
+          .contains("hydrogen_node_tasks_succeeded_total 2.0")
+          .contains("hydrogen_node_tasks_run_total 2.0");
+      var overhead = d.networkOverhead();
+      var fetch = d.meterRegistry().get("hydrogen.node.step").tag("step", "fetch_args").timer();
+      var commit = d.meterRegistry().get("hydrogen.node.step").tag("step", "commit").timer();
+      System.out.printf(
+          "node %s, %d tasks: network overhead (TaskCreated read to commitment mined, less the"
+              + " inference) mean %.0f ms, max %.0f ms; of it fetching the args %.0f ms and the"
+              + " commit transaction %.0f ms on average%n",
+          d.address(),
+          overhead.count(),
+          overhead.mean(TimeUnit.MILLISECONDS),
+          overhead.max(TimeUnit.MILLISECONDS),
+          fetch.mean(TimeUnit.MILLISECONDS),
+          commit.mean(TimeUnit.MILLISECONDS));
+    }
   }
 
   @Test
@@ -363,6 +398,52 @@ class NodeDaemonTest {
           .anyMatch(m -> m.contains("MODEL_DOWNLOAD_FAILED") && m.contains("nobody/no-such-model"));
       assertThat(status(d)).isEqualTo(NodeStatus.AVAILABLE);
       assertThat(nodes.infoOf(d.address()).stake()).isEqualTo(cnx(400));
+    }
+  }
+
+  @Test
+  void argsTheCreatorNeverUploadsAreReportedAsAnInvalidTaskBeforeTheDeadline() throws Exception {
+    List<NodeDaemon> three = startThree();
+    BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 13, false);
+    await(
+        "the nodes ask the relay for the args",
+        () ->
+            logs(three.get(0)).stream().anyMatch(m -> m.contains("has not uploaded the args yet")));
+    // Nine of the ten minutes to commit pass: the nodes stop waiting and report the task.
+    chain.increaseTime(Duration.ofMinutes(9).plusSeconds(10));
+
+    await("task " + id + " is settled", () -> settled(id));
+    assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.ABORTED);
+    for (NodeDaemon d : three) {
+      awaitOutcome(d, id, "aborted: two nodes reported the same task error");
+      assertThat(logs(d))
+          .anyMatch(
+              m -> m.contains("did not upload the task's args") && m.contains("INVALID_TASK"));
+      assertThat(nodes.infoOf(d.address()).stake()).isEqualTo(cnx(400));
+    }
+  }
+
+  @Test
+  void aNodeThatMissesTheCommitDeadlineIsTimedOutByTheOthersAndToldWhy() throws Exception {
+    Gate stalled = new Gate(engine());
+    List<NodeDaemon> three = startThree(engine(), engine(), stalled);
+    BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 14);
+    stalled.awaitEntered();
+    awaitCommitted(id, 2);
+    chain.increaseTime(tasks.parameters().commitTimeout().plusSeconds(5));
+
+    await("task " + id + " is settled", () -> settled(id));
+    assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.ABORTED);
+    stalled.open();
+    NodeDaemon late = three.get(2);
+    awaitOutcome(late, id, "penalised");
+    BigInteger penalty = tasks.parameters().timeoutPenalty();
+    assertThat(record(late, id).earned()).isEqualTo(penalty.negate());
+    assertThat(logs(late)).anyMatch(m -> m.startsWith("Penalised " + NodeDaemon.cnx(penalty)));
+    assertThat(status(late)).isEqualTo(NodeStatus.QUIT);
+    for (NodeDaemon d : List.of(three.get(0), three.get(1))) {
+      awaitOutcome(d, id, "aborted: a node did not commit its result in time");
+      assertThat(status(d)).isEqualTo(NodeStatus.AVAILABLE);
     }
   }
 
@@ -440,9 +521,7 @@ class NodeDaemonTest {
       await("two more nodes joined", () -> nodes.availableCount() == 3);
       BigInteger id = createTask("runwayml/stable-diffusion-v1-5", 11);
       await("the node process runs the engine", () -> printed(output, "inference started"));
-      await(
-          "the two other nodes committed",
-          () -> tasks.state(id).parts().stream().filter(p -> p == NodePart.COMMITTED).count() == 2);
+      awaitCommitted(id, 2);
       child.destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no cleanup
       assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.COMMITTING);
 
