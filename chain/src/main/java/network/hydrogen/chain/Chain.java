@@ -96,6 +96,20 @@ public final class Chain implements AutoCloseable {
   }
 
   /**
+   * What tells this chain from another with the same id: its chain id and the hash of its first
+   * block. A development chain started again is another chain (its first block differs).
+   */
+  public String identity() {
+    String genesis =
+        rpc(
+                web3j.ethGetBlockByNumber(DefaultBlockParameterName.EARLIEST, false),
+                "eth_getBlockByNumber")
+            .getBlock()
+            .getHash();
+    return chainId() + ":" + genesis;
+  }
+
+  /**
    * The chain's clock: the timestamp of its latest block (a development chain that mines a block
    * per transaction runs ahead of the wall clock, one second per block).
    */

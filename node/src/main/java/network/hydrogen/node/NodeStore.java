@@ -80,6 +80,39 @@ final class NodeStore implements AutoCloseable {
     return dir.resolve("images").resolve(taskId.toString());
   }
 
+  /** The chain (and Task contract) this store's tasks and event position belong to, if known. */
+  synchronized Optional<String> chain() {
+    try (PreparedStatement st =
+        db.prepareStatement("SELECT value FROM settings WHERE key = 'chain'")) {
+      ResultSet rs = st.executeQuery();
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    } catch (SQLException e) {
+      throw failure(e);
+    }
+  }
+
+  /**
+   * Records that the store now belongs to {@code chain}; when it belonged to another, forgets the
+   * event position and ends the open tasks with {@code outcome} (history and logs stay).
+   *
+   * @return whether it belonged to another chain
+   */
+  synchronized boolean moveTo(String chain, String outcome) {
+    boolean other = chain().filter(known -> !known.equals(chain)).isPresent();
+    if (other) {
+      update("DELETE FROM settings WHERE key = 'last_block'");
+      update(
+          "UPDATE tasks SET stage = 'DONE', outcome = ?, ended_at = ? WHERE stage <> 'DONE'",
+          outcome,
+          System.currentTimeMillis());
+    }
+    update(
+        "INSERT INTO settings(key, value) VALUES ('chain', ?)"
+            + " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        chain);
+    return other;
+  }
+
   synchronized OptionalLong lastBlock() {
     try (PreparedStatement st =
         db.prepareStatement("SELECT value FROM settings WHERE key = 'last_block'")) {
