@@ -259,6 +259,16 @@ final class Devnet implements AutoCloseable {
     return means;
   }
 
+  /** A small task of the devnet's model: one image, few steps, a size the model runs fast. */
+  String smokeTask() {
+    int size = demo ? 64 : 512;
+    return """
+        {"base_model": "%s", "prompt": "a lighthouse on a cliff at dusk",
+         "task_config": {"num_images": 1, "steps": %d, "seed": 42, "cfg": 7,
+                         "image_width": %d, "image_height": %d}}"""
+        .formatted(model, demo ? 4 : 20, size, size);
+  }
+
   /** Whether the chain process still runs. */
   boolean alive() {
     return chain.node().isAlive();

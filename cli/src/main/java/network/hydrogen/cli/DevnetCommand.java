@@ -1,12 +1,8 @@
 package network.hydrogen.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,8 +33,6 @@ import picocli.CommandLine.Spec;
           + " and exits 0 when its images came back."
     })
 final class DevnetCommand implements Callable<Integer> {
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Spec CommandSpec spec;
 
@@ -150,36 +144,12 @@ final class DevnetCommand implements Callable<Integer> {
 
   /** One task through the bridge API: create, wait, download; prints every stage's time. */
   private int runSmoke(Devnet devnet, PrintWriter out) throws IOException, InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    String size = devnet.demo() ? "64" : "512";
-    String task =
-        """
-        {"base_model": "%s", "prompt": "a lighthouse on a cliff at dusk",
-         "task_config": {"num_images": 1, "steps": %d, "seed": 42, "cfg": 7,
-                         "image_width": %s, "image_height": %s}}"""
-            .formatted(devnet.model(), devnet.demo() ? 4 : 20, size, size);
+    BridgeApi api = new BridgeApi(devnet.bridgeUrl(), devnet.webKey());
     long start = System.nanoTime();
-    JsonNode created =
-        send(
-            http,
-            request(devnet, "v1/tasks")
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(task)));
-    String id = created.get("id").asText();
+    String id = api.submit(devnet.smokeTask());
     out.println("smoke task " + id + " submitted");
     out.flush();
-    JsonNode status = created;
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-    while (!isFinal(status.path("status").asText())) {
-      if (System.nanoTime() > deadline) {
-        spec.commandLine()
-            .getErr()
-            .println("hydrogen: the smoke task did not finish in 10 minutes");
-        return Hydrogen.EXIT_FAILURE;
-      }
-      Thread.sleep(200);
-      status = send(http, request(devnet, "v1/tasks/" + id).GET());
-    }
+    JsonNode status = api.await(id, Duration.ofMinutes(10));
     double seconds = (System.nanoTime() - start) / 1e9;
     if (!status.path("status").asText().equals("succeeded")) {
       spec.commandLine()
@@ -191,17 +161,7 @@ final class DevnetCommand implements Callable<Integer> {
                   + status.path("reason").asText("no reason given"));
       return Hydrogen.EXIT_FAILURE;
     }
-    HttpResponse<byte[]> image =
-        http.send(
-            request(devnet, "v1/tasks/" + id + "/images/0").GET().build(),
-            HttpResponse.BodyHandlers.ofByteArray());
-    if (image.statusCode() != 200 || image.body().length == 0) {
-      spec.commandLine()
-          .getErr()
-          .println(
-              "hydrogen: the smoke task's image could not be downloaded: " + image.statusCode());
-      return Hydrogen.EXIT_FAILURE;
-    }
+    byte[] image = api.image(id, 0);
     out.println("stage times (ms), as the bridge saw them:");
     status
         .path("timings_ms")
@@ -212,36 +172,9 @@ final class DevnetCommand implements Callable<Integer> {
         .meanStepSeconds()
         .forEach((step, took) -> out.printf(Locale.ROOT, "  %-12s %8.3f%n", step, took));
     out.printf(
-        Locale.ROOT,
-        "smoke task succeeded in %.2f s; image 0: %d bytes%n",
-        seconds,
-        image.body().length);
+        Locale.ROOT, "smoke task succeeded in %.2f s; image 0: %d bytes%n", seconds, image.length);
     out.flush();
     return 0;
-  }
-
-  private static boolean isFinal(String status) {
-    return switch (status) {
-      case "succeeded", "failed", "aborted", "cancelled" -> true;
-      default -> false;
-    };
-  }
-
-  private static HttpRequest.Builder request(Devnet devnet, String path) {
-    return HttpRequest.newBuilder(devnet.bridgeUrl().resolve(path))
-        .timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + devnet.webKey());
-  }
-
-  private static JsonNode send(HttpClient http, HttpRequest.Builder request)
-      throws IOException, InterruptedException {
-    HttpResponse<String> response =
-        http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    if (response.statusCode() >= 300) {
-      throw new IOException(
-          "the bridge answered " + response.statusCode() + ": " + response.body());
-    }
-    return JSON.readTree(response.body());
   }
 
   private static void deleteTree(Path dir) throws IOException {
