@@ -31,6 +31,7 @@ import picocli.CommandLine.Option;
       DevCommand.class,
       ChainCommand.class,
       RelayCommand.class,
+      BridgeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Hydrogen extends CommandGroup {
