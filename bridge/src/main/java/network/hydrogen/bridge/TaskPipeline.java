@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,6 +33,7 @@ import network.hydrogen.chain.TokenContract;
 import network.hydrogen.chain.TransactionSender;
 import network.hydrogen.relay.RelayClient;
 import network.hydrogen.relay.RelayException;
+import network.hydrogen.task.TaskArgs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.utils.Numeric;
@@ -100,6 +103,11 @@ final class TaskPipeline implements AutoCloseable {
   void start() {
     long head = chain.blockNumber();
     long from = store.state(NEXT_BLOCK).map(Long::parseLong).orElse(head);
+    for (BridgeTask t : store.withStatus(EnumSet.of(BridgeTask.Status.SUBMITTING))) {
+      if (t.submitBlock() != null) {
+        from = Math.min(from, t.submitBlock());
+      }
+    }
     recoverThroughBlock = head;
     watcher =
         EventWatcher.start(
@@ -128,8 +136,8 @@ final class TaskPipeline implements AutoCloseable {
   }
 
   /** The VRAM a task asks the nodes for. */
-  long vramFor(network.hydrogen.task.TaskArgs args) {
-    String model = args.baseModel().name().toLowerCase(java.util.Locale.ROOT);
+  long vramFor(TaskArgs args) {
+    String model = args.baseModel().name().toLowerCase(Locale.ROOT);
     return model.contains("xl") ? config.vramSdxlBytes() : config.vramBytes();
   }
 
@@ -175,7 +183,7 @@ final class TaskPipeline implements AutoCloseable {
           "the task is with its nodes on chain (chain task "
               + cid
               + ", "
-              + s.status().name().toLowerCase(java.util.Locale.ROOT)
+              + s.status().name().toLowerCase(Locale.ROOT)
               + "); the protocol lets its creator end it only after the stage's deadline, "
               + s.deadline()
               + " (in "
@@ -439,7 +447,7 @@ final class TaskPipeline implements AutoCloseable {
       return;
     }
     try (var walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     }
