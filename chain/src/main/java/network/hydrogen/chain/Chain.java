@@ -98,7 +98,9 @@ public final class Chain implements AutoCloseable {
   /** The timestamp of the latest block: the chain's clock, which deadlines are measured by. */
   public java.time.Instant blockTime() {
     return java.time.Instant.ofEpochSecond(
-        rpc(web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false), "eth_getBlockByNumber")
+        rpc(
+                web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false),
+                "eth_getBlockByNumber")
             .getBlock()
             .getTimestamp()
             .longValueExact());
