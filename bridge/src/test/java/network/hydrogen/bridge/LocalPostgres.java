@@ -14,21 +14,28 @@ import java.util.concurrent.TimeUnit;
  * postgres user when the tests run as root), or empty when PostgreSQL is not installed.
  */
 final class LocalPostgres implements AutoCloseable {
-  private static final Path BIN = Path.of("/usr/lib/postgresql/15/bin");
+  private static final Path VERSIONS = Path.of("/usr/lib/postgresql");
 
+  private final Path bin;
   private final Path dir;
   private final int port;
 
-  private LocalPostgres(Path dir, int port) {
+  private LocalPostgres(Path bin, Path dir, int port) {
+    this.bin = bin;
     this.dir = dir;
     this.port = port;
   }
 
-  /** Starts a server in a new temp folder, or empty when the binaries are missing. */
+  /**
+   * Starts a server in a new temp folder, or empty when PostgreSQL (or, for root, its postgres
+   * user) is missing.
+   */
   static Optional<LocalPostgres> start() throws IOException, InterruptedException {
-    if (!Files.isExecutable(BIN.resolve("pg_ctl"))) {
+    Optional<Path> found = binaries();
+    if (found.isEmpty() || (root() && !succeeds(List.of("id", "-u", "postgres")))) {
       return Optional.empty();
     }
+    Path bin = found.get();
     Path dir = Files.createTempDirectory("bridge-postgres-");
     if (root()) {
       run(List.of("chown", "postgres", dir.toString()));
@@ -40,7 +47,7 @@ final class LocalPostgres implements AutoCloseable {
     Path data = dir.resolve("data");
     run(
         asPostgres(
-            BIN.resolve("initdb").toString(),
+            bin.resolve("initdb").toString(),
             "-D",
             data.toString(),
             "-A",
@@ -48,10 +55,10 @@ final class LocalPostgres implements AutoCloseable {
             "-U",
             "postgres",
             "--no-sync"));
-    LocalPostgres pg = new LocalPostgres(dir, port);
+    LocalPostgres pg = new LocalPostgres(bin, dir, port);
     run(
         asPostgres(
-            BIN.resolve("pg_ctl").toString(),
+            bin.resolve("pg_ctl").toString(),
             "-D",
             data.toString(),
             "-w",
@@ -65,6 +72,26 @@ final class LocalPostgres implements AutoCloseable {
 
   String jdbcUrl() {
     return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?user=postgres";
+  }
+
+  /** The newest installed version's bin folder (Debian: /usr/lib/postgresql/N/bin). */
+  private static Optional<Path> binaries() throws IOException {
+    if (!Files.isDirectory(VERSIONS)) {
+      return Optional.empty();
+    }
+    try (var versions = Files.list(VERSIONS)) {
+      return versions
+          .filter(v -> v.getFileName().toString().matches("\\d+"))
+          .max(java.util.Comparator.comparingInt(v -> Integer.parseInt(v.getFileName().toString())))
+          .map(v -> v.resolve("bin"))
+          .filter(b -> Files.isExecutable(b.resolve("pg_ctl")));
+    }
+  }
+
+  private static boolean succeeds(List<String> command) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    p.getInputStream().readAllBytes();
+    return p.waitFor(30, TimeUnit.SECONDS) && p.exitValue() == 0;
   }
 
   private static boolean root() {
@@ -92,7 +119,7 @@ final class LocalPostgres implements AutoCloseable {
   public void close() throws IOException, InterruptedException {
     run(
         asPostgres(
-            BIN.resolve("pg_ctl").toString(),
+            bin.resolve("pg_ctl").toString(),
             "-D",
             dir.resolve("data").toString(),
             "-m",
