@@ -433,8 +433,23 @@ final class TaskPipeline implements AutoCloseable {
     Path part = imagesDir.resolve(t.id() + ".part");
     deleteTree(part);
     Files.createDirectories(part);
-    for (int n = 0; n < count; n++) {
-      relay.downloadResult(cid, n, part.resolve(n + ".png"));
+    try {
+      for (int n = 0; n < count; n++) {
+        relay.downloadResult(cid, n, part.resolve(n + ".png"));
+      }
+    } catch (RelayException e) {
+      if (e.status() != 403 && e.status() != 404) {
+        throw e; // the relay is unwell: try again on the next round
+      }
+      // The chain says the images were uploaded but the relay has none for us: they are gone.
+      deleteTree(part);
+      store.transition(
+          t.id(),
+          ON_CHAIN,
+          BridgeTask.Status.FAILED,
+          "the relay cannot give the images: " + e.getMessage(),
+          "the images could not be downloaded");
+      return;
     }
     Path dir = imagesOf(t.id());
     deleteTree(dir);
