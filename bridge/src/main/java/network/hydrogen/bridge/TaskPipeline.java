@@ -164,7 +164,7 @@ final class TaskPipeline implements AutoCloseable {
           throw new BridgeException(
               409, "the task is being created on chain right now; try again in a moment");
       case CREATED, RUNNING -> cancelOnChain(t);
-      default -> throw new BridgeException(409, "the task " + t.status().json() + " already");
+      default -> throw new BridgeException(409, "the task has ended already: " + t.status().json());
     }
   }
 
