@@ -282,6 +282,32 @@ class BridgeApiTest {
   }
 
   @Test
+  void imagesThatNeverComeAreTimedOutAndTheTaskIsCreatedAgain() throws Exception {
+    ApiClient api = client();
+    net.nodes.withholdImagesOnNext(1);
+    String id = api.create(task(1, 51));
+    api.await(
+        id,
+        t ->
+            t.path("progress")
+                .path("message")
+                .asText()
+                .equals("results agree; waiting for the images"),
+        Duration.ofSeconds(30));
+    var tasks = net.dev.deployment().task(net.dev.chain());
+    net.dev.chain().increaseTime(tasks.parameters().uploadTimeout().plusSeconds(1));
+    JsonNode done = api.awaitStatus(id, "succeeded");
+    assertThat(done.path("attempts")).hasSize(2);
+    assertThat(done.path("timeline").toString())
+        .contains("the result node did not upload the images in time; queued again");
+    // The silent result node's fee share comes back.
+    api.await(
+        id,
+        t -> t.path("refunded_wei").asText().equals(TokenContract.cnx(10).toString()),
+        Duration.ofSeconds(10));
+  }
+
+  @Test
   void aTaskThatKeepsAbortingEndsAbortedWithTheReason() throws Exception {
     ApiClient api = client();
     net.nodes.disagreeOnNext(3);
