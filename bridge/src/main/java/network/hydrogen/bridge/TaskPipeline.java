@@ -115,7 +115,7 @@ final class TaskPipeline implements AutoCloseable {
             List.of(config.task(), config.node()),
             Math.min(from, head),
             config.pollInterval(),
-            Optional.empty(),
+            Optional.ofNullable(config.wsUrl()),
             new EventWatcher.Listener() {
               @Override
               public void onEvent(EventWatcher.LoggedEvent event) {

@@ -35,11 +35,13 @@ class BridgeConfigTest {
             "data-dir=" + dir.resolve("data"),
             "api-keys=shop:0123456789abcdef",
             "rate-per-minute=5",
+            "ws-url=ws://127.0.0.1:8545",
             "max-retries=4"));
     BridgeConfig c = BridgeConfig.load(file, Map.of("HYDROGEN_BRIDGE_PORT", "9100"));
     assertThat(c.port()).isEqualTo(9100);
     assertThat(c.host()).isEqualTo("127.0.0.1");
     assertThat(c.rpcUrl()).isEqualTo("http://127.0.0.1:8545");
+    assertThat(c.wsUrl()).isEqualTo("ws://127.0.0.1:8545");
     assertThat(List.of(c.token(), c.node(), c.task())).containsExactly("0xt", "0xn", "0xk");
     assertThat(c.dbUrl())
         .isEqualTo("jdbc:sqlite:" + dir.resolve("data/bridge.db").toAbsolutePath());
