@@ -176,7 +176,7 @@ final class TaskPipeline implements AutoCloseable {
           409,
           "the nodes already agreed on a result (chain task " + cid + "); it cannot be cancelled");
     }
-    Instant now = chain.blockTime();
+    Instant now = chain.latestBlockTime();
     if (s.status() != TaskStatus.ABORTED && !now.isAfter(s.deadline())) {
       throw new BridgeException(
           409,
@@ -348,7 +348,7 @@ final class TaskPipeline implements AutoCloseable {
     switch (s.status()) {
       case COMMITTING, DISCLOSING -> {
         store.progress(t.id(), committed, disclosed, "the nodes are working");
-        if (chain.blockTime().isAfter(s.deadline())) {
+        if (chain.latestBlockTime().isAfter(s.deadline())) {
           timeout(cid);
         }
       }
@@ -356,7 +356,7 @@ final class TaskPipeline implements AutoCloseable {
         store.progress(t.id(), 3, Math.max(2, disclosed), "the nodes are working");
         if (s.uploaded()) {
           download(t, cid, s);
-        } else if (chain.blockTime().isAfter(s.deadline())) {
+        } else if (chain.latestBlockTime().isAfter(s.deadline())) {
           timeout(cid);
           again(
               store.find(t.id()).orElseThrow(),

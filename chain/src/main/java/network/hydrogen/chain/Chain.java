@@ -95,15 +95,17 @@ public final class Chain implements AutoCloseable {
     return rpc(web3j.ethBlockNumber(), "eth_blockNumber").getBlockNumber().longValueExact();
   }
 
-  /** The timestamp of the latest block: the chain's clock, which deadlines are measured by. */
-  public java.time.Instant blockTime() {
-    return java.time.Instant.ofEpochSecond(
+  /**
+   * The chain's clock: the timestamp of its latest block (a development chain that mines a block
+   * per transaction runs ahead of the wall clock, one second per block).
+   */
+  public java.time.Instant latestBlockTime() {
+    var block =
         rpc(
                 web3j.ethGetBlockByNumber(DefaultBlockParameterName.LATEST, false),
                 "eth_getBlockByNumber")
-            .getBlock()
-            .getTimestamp()
-            .longValueExact());
+            .getBlock();
+    return java.time.Instant.ofEpochSecond(block.getTimestamp().longValueExact());
   }
 
   /** The ether balance of an address, in wei. */
