@@ -27,6 +27,7 @@ import org.web3j.crypto.Credentials;
  * @param dataDir where the images (and the SQLite database, by default) live
  * @param dbUrl the JDBC URL of the task database (SQLite or PostgreSQL)
  * @param rpcUrl the chain's JSON-RPC endpoint
+ * @param wsUrl the chain's WebSocket endpoint, for new blocks at once (null: poll only)
  * @param token the Token contract's address
  * @param node the Node contract's address
  * @param task the Task contract's address
@@ -48,6 +49,7 @@ public record BridgeConfig(
     Path dataDir,
     String dbUrl,
     String rpcUrl,
+    String wsUrl,
     String token,
     String node,
     String task,
@@ -110,6 +112,7 @@ public record BridgeConfig(
         dataDir,
         sqliteUrl(dataDir),
         deployment.rpcUrl(),
+        null,
         deployment.token(),
         deployment.node(),
         deployment.task(),
@@ -191,6 +194,7 @@ public record BridgeConfig(
         dataDir,
         s.get("db-url", sqliteUrl(dataDir)),
         rpcUrl,
+        s.get("ws-url", null),
         token,
         node,
         task,
@@ -322,6 +326,7 @@ public record BridgeConfig(
           c.dataDir,
           c.dbUrl,
           c.rpcUrl,
+          c.wsUrl,
           c.token,
           c.node,
           c.task,

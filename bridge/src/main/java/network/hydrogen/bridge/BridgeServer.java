@@ -9,6 +9,7 @@ import io.javalin.http.sse.SseClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -268,7 +269,7 @@ final class BridgeServer implements AutoCloseable {
       v.put("chain_task_id", t.chainTaskId().toString());
     }
     ArrayNode attempts = v.putArray("attempts");
-    java.math.BigInteger paid = java.math.BigInteger.ZERO;
+    BigInteger paid = BigInteger.ZERO;
     for (TaskStore.Attempt a : store.attempts(t.id())) {
       attempts
           .addObject()

@@ -7,9 +7,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,6 +33,7 @@ import network.hydrogen.chain.TokenContract;
 import network.hydrogen.chain.TransactionSender;
 import network.hydrogen.relay.RelayClient;
 import network.hydrogen.relay.RelayException;
+import network.hydrogen.task.TaskArgs;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.web3j.utils.Numeric;
@@ -100,6 +103,11 @@ final class TaskPipeline implements AutoCloseable {
   void start() {
     long head = chain.blockNumber();
     long from = store.state(NEXT_BLOCK).map(Long::parseLong).orElse(head);
+    for (BridgeTask t : store.withStatus(EnumSet.of(BridgeTask.Status.SUBMITTING))) {
+      if (t.submitBlock() != null) {
+        from = Math.min(from, t.submitBlock());
+      }
+    }
     recoverThroughBlock = head;
     watcher =
         EventWatcher.start(
@@ -107,7 +115,7 @@ final class TaskPipeline implements AutoCloseable {
             List.of(config.task(), config.node()),
             Math.min(from, head),
             config.pollInterval(),
-            Optional.empty(),
+            Optional.ofNullable(config.wsUrl()),
             new EventWatcher.Listener() {
               @Override
               public void onEvent(EventWatcher.LoggedEvent event) {
@@ -128,8 +136,8 @@ final class TaskPipeline implements AutoCloseable {
   }
 
   /** The VRAM a task asks the nodes for. */
-  long vramFor(network.hydrogen.task.TaskArgs args) {
-    String model = args.baseModel().name().toLowerCase(java.util.Locale.ROOT);
+  long vramFor(TaskArgs args) {
+    String model = args.baseModel().name().toLowerCase(Locale.ROOT);
     return model.contains("xl") ? config.vramSdxlBytes() : config.vramBytes();
   }
 
@@ -156,7 +164,7 @@ final class TaskPipeline implements AutoCloseable {
           throw new BridgeException(
               409, "the task is being created on chain right now; try again in a moment");
       case CREATED, RUNNING -> cancelOnChain(t);
-      default -> throw new BridgeException(409, "the task " + t.status().json() + " already");
+      default -> throw new BridgeException(409, "the task has ended already: " + t.status().json());
     }
   }
 
@@ -175,7 +183,7 @@ final class TaskPipeline implements AutoCloseable {
           "the task is with its nodes on chain (chain task "
               + cid
               + ", "
-              + s.status().name().toLowerCase(java.util.Locale.ROOT)
+              + s.status().name().toLowerCase(Locale.ROOT)
               + "); the protocol lets its creator end it only after the stage's deadline, "
               + s.deadline()
               + " (in "
@@ -425,8 +433,23 @@ final class TaskPipeline implements AutoCloseable {
     Path part = imagesDir.resolve(t.id() + ".part");
     deleteTree(part);
     Files.createDirectories(part);
-    for (int n = 0; n < count; n++) {
-      relay.downloadResult(cid, n, part.resolve(n + ".png"));
+    try {
+      for (int n = 0; n < count; n++) {
+        relay.downloadResult(cid, n, part.resolve(n + ".png"));
+      }
+    } catch (RelayException e) {
+      if (e.status() != 403 && e.status() != 404) {
+        throw e; // the relay is unwell: try again on the next round
+      }
+      // The chain says the images were uploaded but the relay has none for us: they are gone.
+      deleteTree(part);
+      store.transition(
+          t.id(),
+          ON_CHAIN,
+          BridgeTask.Status.FAILED,
+          "the relay cannot give the images: " + e.getMessage(),
+          "the images could not be downloaded");
+      return;
     }
     Path dir = imagesOf(t.id());
     deleteTree(dir);
@@ -439,7 +462,7 @@ final class TaskPipeline implements AutoCloseable {
       return;
     }
     try (var walk = Files.walk(root)) {
-      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
       }
     }

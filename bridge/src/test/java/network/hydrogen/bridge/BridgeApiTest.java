@@ -6,8 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,12 +18,17 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import network.hydrogen.chain.Chain;
 import network.hydrogen.chain.TokenContract;
+import network.hydrogen.chain.TransactionSender;
+import network.hydrogen.task.Tasks;
+import network.hydrogen.task.ValidTask;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.web3j.utils.Numeric;
 
 /**
  * The inference API over real HTTP, against a local Hardhat chain, a relay and scripted nodes (six:
@@ -198,6 +206,39 @@ class BridgeApiTest {
   }
 
   @Test
+  void aCreateTaskSentJustBeforeAStopIsFoundAfterTheRestart() throws Exception {
+    BridgeConfig config = net.bridgeConfig("submitting");
+    ValidTask sent = Tasks.parse(task(1, 41).getBytes(StandardCharsets.UTF_8));
+    ValidTask unsent = Tasks.parse(task(1, 42).getBytes(StandardCharsets.UTF_8));
+    Chain chain = net.dev.chain();
+    Files.createDirectories(config.dataDir());
+    try (TaskStore store = TaskStore.open(config.dbUrl())) {
+      long block = chain.blockNumber();
+      store.insert("sent", "app", sent, 1L << 30);
+      assertThat(store.claim("sent", block)).isTrue();
+      store.insert("unsent", "app", unsent, 1L << 30);
+      assertThat(store.claim("unsent", block)).isTrue();
+    }
+    // The stopped bridge's createTask for "sent", mined after it stopped.
+    TransactionSender wallet = chain.sender(net.app);
+    var deployment = net.dev.deployment();
+    deployment.token(chain).approve(wallet, deployment.task(), TokenContract.cnx(1_000));
+    BigInteger chainTask =
+        deployment
+            .task(chain)
+            .createTask(wallet, Numeric.hexStringToByteArray(sent.hash()), new byte[32], 1L << 30)
+            .taskId();
+
+    ApiClient api = new ApiClient(bridge(config).port(), TestNetwork.APP_KEY);
+    JsonNode found = api.awaitStatus("sent", "succeeded");
+    assertThat(found.path("attempts")).hasSize(1);
+    assertThat(found.path("chain_task_id").asText()).isEqualTo(chainTask.toString());
+    JsonNode requeued = api.awaitStatus("unsent", "succeeded");
+    assertThat(requeued.path("timeline").toString())
+        .contains("the bridge stopped before the task was created on chain; queued again");
+  }
+
+  @Test
   void aBurstLargerThanTheFreeNodesQueuesAndAllFinish() throws Exception {
     ApiClient api = client();
     List<String> ids = new ArrayList<>();
@@ -238,6 +279,32 @@ class BridgeApiTest {
     assertThat(done.path("refunded_wei").asText()).isEqualTo(FEE_WEI);
     assertThat(done.path("fee_paid_wei").asText()).isEqualTo(TokenContract.cnx(60).toString());
     assertThat(done.path("timeline").toString()).contains("no two nodes' results agree");
+  }
+
+  @Test
+  void imagesThatNeverComeAreTimedOutAndTheTaskIsCreatedAgain() throws Exception {
+    ApiClient api = client();
+    net.nodes.withholdImagesOnNext(1);
+    String id = api.create(task(1, 51));
+    api.await(
+        id,
+        t ->
+            t.path("progress")
+                .path("message")
+                .asText()
+                .equals("results agree; waiting for the images"),
+        Duration.ofSeconds(30));
+    var tasks = net.dev.deployment().task(net.dev.chain());
+    net.dev.chain().increaseTime(tasks.parameters().uploadTimeout().plusSeconds(1));
+    JsonNode done = api.awaitStatus(id, "succeeded");
+    assertThat(done.path("attempts")).hasSize(2);
+    assertThat(done.path("timeline").toString())
+        .contains("the result node did not upload the images in time; queued again");
+    // The silent result node's fee share comes back.
+    api.await(
+        id,
+        t -> t.path("refunded_wei").asText().equals(TokenContract.cnx(10).toString()),
+        Duration.ofSeconds(10));
   }
 
   @Test

@@ -44,7 +44,8 @@ import org.web3j.crypto.Credentials;
  * Test fixture standing in for the node daemon: wallets that join, and for each task the chain
  * gives them read its args from the relay, draw images (blocks of grey seeded by the task hash, no
  * inference), commit and disclose their pHashes, and, as result node, upload the images. They can
- * be held (they then act later, on {@link #release}) and made to disagree.
+ * be held (they then act later, on {@link #release}), made to disagree, and made to withhold the
+ * images.
  */
 final class ScriptedNodes implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ScriptedNodes.class);
@@ -66,6 +67,7 @@ final class ScriptedNodes implements AutoCloseable {
   private final ExecutorService worker = Executors.newSingleThreadExecutor();
   private final List<Runnable> held = new ArrayList<>();
   private final AtomicInteger disagreements = new AtomicInteger();
+  private final AtomicInteger withheld = new AtomicInteger();
   private final Map<BigInteger, Boolean> disagreeing = new ConcurrentHashMap<>();
   private boolean holding;
   private final EventWatcher watcher;
@@ -144,6 +146,11 @@ final class ScriptedNodes implements AutoCloseable {
     disagreements.set(n);
   }
 
+  /** The result nodes of the next {@code n} successful chain tasks never upload the images. */
+  void withholdImagesOnNext(int n) {
+    withheld.set(n);
+  }
+
   private void act(ContractEvent event) {
     synchronized (this) {
       if (holding) {
@@ -164,6 +171,9 @@ final class ScriptedNodes implements AutoCloseable {
           }
         }
         case ContractEvent.TaskSuccess s when wallets.containsKey(s.resultNode()) -> {
+          if (withheld.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return;
+          }
           Credentials node = wallets.get(s.resultNode());
           Committed mine = committed.get(s.taskId() + "/" + s.resultNode());
           new RelayClient(relay, node).uploadResults(s.taskId(), mine.images());

@@ -33,6 +33,7 @@ import picocli.CommandLine.Option;
       RelayCommand.class,
       NodeCommand.class,
       DevnetCommand.class,
+      BridgeCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Hydrogen extends CommandGroup {
