@@ -2,7 +2,7 @@ package network.hydrogen.engine.pipeline;
 
 import java.io.IOException;
 import network.hydrogen.engine.graph.InferenceOptions;
-import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.library.ModelSource;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.task.TaskArgs;
@@ -44,15 +44,17 @@ public final class PreparedTask {
   }
 
   /**
-   * Opens the models {@code args} names from {@code library}.
+   * Opens the models {@code args} names from {@code library} (the local models folder, or a {@link
+   * network.hydrogen.engine.library.ModelStore} lease that downloads what is missing).
    *
    * @throws UnsupportedTaskException when the task asks for something this engine cannot run
    * @throws network.hydrogen.engine.library.ModelNotFoundException when a model is not in the
    *     library
+   * @throws network.hydrogen.engine.library.ModelDownloadException when a download failed
    * @throws network.hydrogen.engine.model.ModelFormatException when a model file is malformed
    * @throws IOException when a model file cannot be read
    */
-  public static PreparedTask prepare(TaskArgs args, ModelLibrary library) throws IOException {
+  public static PreparedTask prepare(TaskArgs args, ModelSource library) throws IOException {
     GenerationRequest request = GenerationRequest.fromTask(args);
     StableDiffusionModel model = library.openBase(args);
     Adapters adapters = Adapters.fromTask(args, library);
