@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The download cache folder: one entry folder per model ({@code huggingface/org--name} for a repo,
+ * The download cache folder: one entry folder per model ({@code huggingface/org/name} for a repo,
  * {@code url/...} for a download URL), each with a {@code .hydrogen} folder of its own records,
  * whose {@code last-used} file's time says when the model was last used. Beyond its size bound the
  * least recently used entries are removed, never one that is pinned (in use); only entry folders
@@ -47,7 +47,7 @@ final class ModelCache {
 
   /** The entry folder of the Hugging Face repo {@code repo} ({@code org/name}). */
   Path hubEntry(String repo) {
-    return root.resolve("huggingface").resolve(repo.replace("/", "--"));
+    return root.resolve("huggingface").resolve(repo);
   }
 
   /** The entry folder of the download URL {@code url}. */
@@ -103,6 +103,14 @@ final class ModelCache {
           entrySize,
           bytes);
       delete(entry.folder());
+      Path parent = entry.folder().getParent();
+      if (!KINDS.contains(parent.getFileName().toString())) {
+        try (Stream<Path> left = Files.list(parent)) {
+          if (left.findAny().isEmpty()) {
+            Files.delete(parent);
+          }
+        }
+      }
       size -= entrySize;
     }
     if (size + bytes > maxBytes) {
@@ -122,24 +130,30 @@ final class ModelCache {
   private List<Entry> entries() throws IOException {
     List<Entry> entries = new ArrayList<>();
     for (String kind : KINDS) {
-      Path folder = root.resolve(kind);
-      if (!Files.isDirectory(folder)) {
-        continue;
-      }
-      try (Stream<Path> children = Files.list(folder)) {
-        for (Path child : children.toList()) {
-          Path records = records(child);
-          if (Files.isDirectory(records)) {
-            Path lastUsed = records.resolve("last-used");
-            entries.add(
-                new Entry(
-                    child, Files.getLastModifiedTime(Files.exists(lastUsed) ? lastUsed : records)));
-          }
-        }
-      }
+      collect(root.resolve(kind), kind.equals("huggingface") ? 2 : 1, entries);
     }
     entries.sort(Comparator.comparing(Entry::lastUsed));
     return entries;
+  }
+
+  /** Adds the entries in {@code folder}, looking {@code depth} levels deep (org/name: 2). */
+  private static void collect(Path folder, int depth, List<Entry> entries) throws IOException {
+    if (depth == 0 || !Files.isDirectory(folder)) {
+      return;
+    }
+    try (Stream<Path> children = Files.list(folder)) {
+      for (Path child : children.toList()) {
+        Path records = records(child);
+        if (Files.isDirectory(records)) {
+          Path lastUsed = records.resolve("last-used");
+          entries.add(
+              new Entry(
+                  child, Files.getLastModifiedTime(Files.exists(lastUsed) ? lastUsed : records)));
+        } else {
+          collect(child, depth - 1, entries);
+        }
+      }
+    }
   }
 
   static long size(Path folder) throws IOException {

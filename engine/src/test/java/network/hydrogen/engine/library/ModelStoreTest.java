@@ -130,7 +130,7 @@ class ModelStoreTest {
         .singleElement()
         .extracting(FakeHub.Seen::authorization)
         .isEqualTo("Bearer " + HF_TOKEN);
-    assertThat(cache.resolve("huggingface/org--tiny-sd/unet/diffusion_pytorch_model.safetensors"))
+    assertThat(cache.resolve("huggingface/org/tiny-sd/unet/diffusion_pytorch_model.safetensors"))
         .hasSameBinaryContentAs(SD15.resolve("unet/diffusion_pytorch_model.safetensors"));
     assertThat(progress).anyMatch(p -> p.contains("unet/diffusion_pytorch_model.safetensors"));
   }
@@ -184,7 +184,7 @@ class ModelStoreTest {
   void aLeftoverPartFileIsContinuedOrRestartedWhenTheServerIgnoresTheRange() throws Exception {
     byte[] lora = Files.readAllBytes(LORA);
     hub.addRepo("org/lora", Map.of("pytorch_lora_weights.safetensors", lora));
-    Path entry = cache.resolve("huggingface/org--lora");
+    Path entry = cache.resolve("huggingface/org/lora");
     Path part = entry.resolve("pytorch_lora_weights.safetensors.part");
     Files.createDirectories(entry);
     Files.write(part, Arrays.copyOf(lora, 5000));
@@ -214,7 +214,7 @@ class ModelStoreTest {
           .hasMessageContaining("LoRA org/lora pytorch_lora_weights.safetensors is corrupt")
           .hasMessageContaining("deleted");
     }
-    try (Stream<Path> files = Files.walk(cache.resolve("huggingface/org--lora"))) {
+    try (Stream<Path> files = Files.walk(cache.resolve("huggingface/org/lora"))) {
       assertThat(files.map(p -> p.getFileName().toString()))
           .noneMatch(name -> name.startsWith("pytorch_lora_weights"));
     }
@@ -240,14 +240,14 @@ class ModelStoreTest {
 
     assertThat(a).exists();
     assertThat(b).doesNotExist();
-    assertThat(cache.resolve("huggingface/org--b")).doesNotExist();
+    assertThat(cache.resolve("huggingface/org/b")).doesNotExist();
 
     try (ModelStore.Lease inUse = store.lease()) {
       inUse.adapterFile(ModelKind.LORA, "org/a", "");
       Thread.sleep(20);
       fetch(store, "org/d");
       assertThat(a).exists();
-      assertThat(cache.resolve("huggingface/org--c")).doesNotExist();
+      assertThat(cache.resolve("huggingface/org/c")).doesNotExist();
     }
   }
 
