@@ -161,6 +161,41 @@ class ModelStoreTest {
   }
 
   @Test
+  void componentAndSingleFileReposGiveTheirFolderOrTheirFile() throws Exception {
+    Map<String, byte[]> controlnet = FakeHub.files(REFERENCE.resolve("sd15-controlnet/controlnet"));
+    controlnet.put("diffusion_pytorch_model.bin", new byte[] {1});
+    controlnet.put("diffusion_pytorch_model.fp16.safetensors", new byte[] {2});
+    hub.addRepo("org/controlnet", controlnet);
+    hub.addRepo(
+        "org/checkpoint",
+        Map.of(
+            "v1-5-tiny.safetensors",
+            Files.readAllBytes(REFERENCE.resolve("sd15/model.safetensors")),
+            "README.md",
+            FakeHub.utf8("# a checkpoint")));
+    hub.addRepo(
+        "org/two-loras",
+        Map.of("a.safetensors", new byte[] {1}, "b.safetensors", Files.readAllBytes(LORA)));
+
+    try (ModelStore.Lease lease = store(false).lease()) {
+      assertThat(lease.openControlNet("org/controlnet", Optional.empty())).isNotNull();
+      assertThat(lease.locate(ModelKind.MODEL, "org/checkpoint", Optional.empty(), ""))
+          .isEqualTo(cache.resolve("huggingface/org/checkpoint/v1-5-tiny.safetensors"));
+      assertThat(lease.adapterFile(ModelKind.LORA, "org/two-loras", "b.safetensors"))
+          .hasBinaryContent(Files.readAllBytes(LORA));
+      assertThatThrownBy(() -> lease.adapterFile(ModelKind.LORA, "org/two-loras", ""))
+          .isInstanceOf(ModelNotFoundException.class)
+          .hasMessageContaining("LoRA org/two-loras: the repo has 2 .safetensors files")
+          .hasMessageContaining("weight_file_name");
+    }
+    assertThat(hub.seen("controlnet/resolve/" + FakeHub.COMMIT + "/config.json")).hasSize(1);
+    assertThat(hub.seen("diffusion_pytorch_model.bin")).isEmpty();
+    assertThat(hub.seen("diffusion_pytorch_model.fp16.safetensors")).isEmpty();
+    assertThat(hub.seen("README.md")).isEmpty();
+    assertThat(hub.seen("a.safetensors")).isEmpty();
+  }
+
+  @Test
   void aDroppedConnectionIsResumedWithARange() throws Exception {
     byte[] lora = Files.readAllBytes(LORA);
     hub.addRepo("org/lora", Map.of("pytorch_lora_weights.safetensors", lora));
