@@ -50,8 +50,17 @@ final class FileDownloader {
     this.listener = listener;
   }
 
-  /** A request: where from, with which headers for its own host, and what to call it. */
-  record Source(URI url, Map<String, String> authHeaders, String label) {}
+  /**
+   * A request: where from, with which headers for its own host, what to call it, and the SHA-256 of
+   * the files it may give by their names, where the source publishes them apart (Civitai).
+   */
+  record Source(
+      URI url, Map<String, String> authHeaders, String label, Map<String, String> sha256ByName) {
+
+    Source(URI url, Map<String, String> authHeaders, String label) {
+      this(url, authHeaders, label, Map.of());
+    }
+  }
 
   /** Makes room in the cache for bytes about to be written. */
   @FunctionalInterface
@@ -141,7 +150,11 @@ final class FileDownloader {
       } else {
         throw failure(source, hops.url(), status, response.headers());
       }
-      Head head = new Head(hops.fileName, hops.sha256, total);
+      Head head =
+          new Head(
+              hops.fileName(),
+              hops.sha256().or(() -> hops.fileName().map(source.sha256ByName()::get)),
+              total);
       if (total >= 0) {
         room.reserve(total - start);
       }

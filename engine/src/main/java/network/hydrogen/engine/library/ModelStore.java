@@ -13,13 +13,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The models a task names, from the local models folder first, then from the download cache, then
@@ -35,7 +39,9 @@ import java.util.regex.Pattern;
  */
 public final class ModelStore {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ModelStore.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern CIVITAI_DOWNLOAD = Pattern.compile("/api/download/models/(\\d+)");
   private static final Pattern REPO_ID =
       Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?");
 
@@ -255,7 +261,7 @@ public final class ModelStore {
     String lastSegment = url.getPath() == null ? "" : url.getPath().replaceFirst(".*/", "");
     Path file =
         downloader.download(
-            new FileDownloader.Source(url, authHeaders(url), label),
+            new FileDownloader.Source(url, authHeaders(url), label, civitaiHashes(url, entry)),
             ModelCache.records(entry).resolve("download.part"),
             head -> entry.resolve(Urls.safeFileName(head.fileName().orElse(lastSegment))),
             cache::makeRoom);
@@ -267,12 +273,53 @@ public final class ModelStore {
     return file;
   }
 
+  /**
+   * The SHA-256 of the files of a Civitai download URL's model version, by file name, from
+   * Civitai's API ({@code /api/v1/model-versions/ID}); none for other URLs or when the API does not
+   * answer (the check is optional, the download goes on).
+   */
+  private Map<String, String> civitaiHashes(URI url, Path entry) throws IOException {
+    Matcher version = CIVITAI_DOWNLOAD.matcher(url.getPath() == null ? "" : url.getPath());
+    if (!version.matches() || !isCivitai(url)) {
+      return Map.of();
+    }
+    Path file = ModelCache.records(entry).resolve("civitai-version.json");
+    try {
+      if (!Files.isRegularFile(file)) {
+        URI api = settings.civitaiEndpoint().resolve("/api/v1/model-versions/" + version.group(1));
+        downloader.download(
+            new FileDownloader.Source(
+                api, authHeaders(api), "Civitai model version " + version.group(1)),
+            file.resolveSibling("civitai-version.json.part"),
+            head -> file,
+            bytes -> {});
+      }
+    } catch (ModelNotFoundException | ModelDownloadException e) {
+      LOG.info("{}: no SHA-256 to check it by: {}", Urls.redact(url), e.getMessage());
+      return Map.of();
+    }
+    Map<String, String> hashes = new HashMap<>();
+    for (JsonNode published : JSON.readTree(file.toFile()).path("files")) {
+      String sha256 = published.path("hashes").path("SHA256").asText("");
+      if (!sha256.isEmpty()) {
+        hashes.put(published.path("name").asText(), sha256.toLowerCase(Locale.ROOT));
+      }
+    }
+    return hashes;
+  }
+
+  private boolean isCivitai(URI url) {
+    String host = url.getHost().toLowerCase(Locale.ROOT);
+    String civitai = settings.civitaiEndpoint().getHost().toLowerCase(Locale.ROOT);
+    return (host.equals(civitai) || host.endsWith("." + civitai))
+        && Urls.port(url) == Urls.port(settings.civitaiEndpoint());
+  }
+
   /** The token for a download URL's host: Civitai's, or the hub's for the hub's own host. */
   private Map<String, String> authHeaders(URI url) {
     String host = url.getHost().toLowerCase(Locale.ROOT);
     Optional<String> token = Optional.empty();
-    String civitai = settings.civitaiEndpoint().getHost().toLowerCase(Locale.ROOT);
-    if (host.equals(civitai) || host.endsWith("." + civitai)) {
+    if (isCivitai(url)) {
       token = settings.civitaiToken();
     } else if (host.equalsIgnoreCase(settings.hfEndpoint().getHost())
         && Urls.port(url) == Urls.port(settings.hfEndpoint())) {

@@ -45,6 +45,7 @@ final class FakeHub implements AutoCloseable {
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
   private final Map<String, Civitai> civitai = new ConcurrentHashMap<>();
   private final Map<String, String> dispositions = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> civitaiVersions = new ConcurrentHashMap<>();
   private final List<Seen> seen = Collections.synchronizedList(new ArrayList<>());
 
   /** Requests of a path ending like this are cut after {@link #dropAfter} bytes, so many times. */
@@ -115,6 +116,20 @@ final class FakeHub implements AutoCloseable {
     dispositions.put(sha256(content), disposition);
   }
 
+  /** Publishes the SHA-256 of the Civitai model version {@code id}'s file {@code name}. */
+  void publishCivitaiHash(String id, String name, byte[] content) {
+    civitaiVersions.put(
+        id,
+        utf8(
+            "{\"id\": "
+                + id
+                + ", \"files\": [{\"name\": \""
+                + name
+                + "\", \"hashes\": {\"SHA256\": \""
+                + sha256(content).toUpperCase(java.util.Locale.ROOT)
+                + "\"}}]}"));
+  }
+
   List<Seen> seen() {
     synchronized (seen) {
       return List.copyOf(seen);
@@ -153,7 +168,14 @@ final class FakeHub implements AutoCloseable {
         exchange.sendResponseHeaders(authorization == null ? 401 : 403, -1);
         return;
       }
-      if (path.startsWith("/api/models/")) {
+      if (path.startsWith("/api/v1/model-versions/")) {
+        byte[] version = civitaiVersions.get(path.substring("/api/v1/model-versions/".length()));
+        if (version == null) {
+          exchange.sendResponseHeaders(404, -1);
+        } else {
+          send(exchange, path, version);
+        }
+      } else if (path.startsWith("/api/models/")) {
         listing(exchange, path.substring("/api/models/".length()));
       } else if (cdn) {
         String name = path.substring("/cdn/".length());

@@ -320,6 +320,7 @@ class ModelStoreTest {
   void civitaiNamesTheFileAndGetsItsTokenButTheCdnDoesNot() throws Exception {
     byte[] lora = Files.readAllBytes(LORA);
     hub.addCivitai("1", lora, "attachment; filename*=UTF-8''tiny%20locon%20%C3%A9.safetensors");
+    hub.publishCivitaiHash("1", "tiny locon é.safetensors", lora);
     hub.requiredToken = CIVITAI_TOKEN;
     String url = hub.endpoint() + "/api/download/models/1?type=Model";
 
@@ -339,6 +340,24 @@ class ModelStoreTest {
       assertThat(lease.adapterFile(ModelKind.LORA, url, "")).isEqualTo(file);
     }
     assertThat(hub.seen()).isEmpty();
+  }
+
+  @Test
+  void aCivitaiFileIsCheckedAgainstItsPublishedHash() throws Exception {
+    byte[] lora = Files.readAllBytes(LORA);
+    hub.addCivitai("2", lora, "attachment; filename=\"lora.safetensors\"");
+    hub.publishCivitaiHash("2", "lora.safetensors", lora);
+    hub.corrupt = true;
+    String url = hub.endpoint() + "/api/download/models/2";
+
+    try (ModelStore.Lease lease = store(false).lease()) {
+      assertThatThrownBy(() -> lease.adapterFile(ModelKind.LORA, url, ""))
+          .isInstanceOf(ModelDownloadException.class)
+          .hasMessageContaining("LoRA " + url + " is corrupt");
+      hub.corrupt = false;
+      assertThat(lease.adapterFile(ModelKind.LORA, url, "")).hasBinaryContent(lora);
+    }
+    assertThat(hub.seen("/api/v1/model-versions/2")).hasSize(1);
   }
 
   @Test
