@@ -20,6 +20,12 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,14 +46,32 @@ final class FileDownloader {
   private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
+  /** Closes the body of a download that stalls: HttpClient has no read timeout of its own. */
+  private static final ScheduledExecutorService WATCHDOG =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "download-watchdog");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private final HttpClient http;
   private final DownloadSettings settings;
   private final DownloadListener listener;
+  private final Duration stallTimeout;
 
-  FileDownloader(HttpClient http, DownloadSettings settings, DownloadListener listener) {
+  /**
+   * @param stallTimeout how long a body may send nothing before the try is given up (and resumed)
+   */
+  FileDownloader(
+      HttpClient http,
+      DownloadSettings settings,
+      DownloadListener listener,
+      Duration stallTimeout) {
     this.http = http;
     this.settings = settings;
     this.listener = listener;
+    this.stallTimeout = stallTimeout;
   }
 
   /**
@@ -94,12 +118,14 @@ final class FileDownloader {
             attempt,
             settings.attempts(),
             wait,
-            last.getMessage());
+            describe(last));
         sleep(wait);
       }
       try {
         return attempt(source, part, target, room);
-      } catch (Retryable e) {
+      } catch (ModelDownloadException | InterruptedIOException e) {
+        throw e;
+      } catch (IOException e) {
         last = e;
       }
     }
@@ -110,11 +136,11 @@ final class FileDownloader {
             + " failed "
             + settings.attempts()
             + " times, last: "
-            + last.getMessage()
+            + describe(last)
             + ". What was downloaded is kept in "
             + part
             + " and the next try continues it; check the network or the proxy"
-            + " (https_proxy, -Dhttps.proxyHost)",
+            + " (-Dhttps.proxyHost, -Dhttps.proxyPort)",
         last);
   }
 
@@ -171,14 +197,14 @@ final class FileDownloader {
       listener.progress(source.label(), done, done);
       LOG.info("{}: downloaded {} bytes to {}", source.label(), done, file);
       return file;
-    } catch (IOException e) {
-      if (e instanceof ModelDownloadException
-          || e instanceof Retryable
-          || e instanceof InterruptedIOException) {
-        throw e;
-      }
-      throw new Retryable(e.getMessage() == null ? e.toString() : e.getMessage());
     }
+  }
+
+  /** An exception in words: its message, else its kind. */
+  private static String describe(IOException e) {
+    return e.getMessage() == null || e.getMessage().isBlank()
+        ? e.getClass().getSimpleName()
+        : e.getMessage();
   }
 
   /** The response at the end of the redirects, and what the hops on the way said. */
@@ -263,6 +289,24 @@ final class FileDownloader {
     long done = start;
     long reported = start;
     listener.progress(label, done, total);
+    AtomicLong lastRead = new AtomicLong(System.nanoTime());
+    AtomicBoolean stalled = new AtomicBoolean();
+    long period = Math.max(1, stallTimeout.toMillis() / 4);
+    ScheduledFuture<?> watch =
+        WATCHDOG.scheduleAtFixedRate(
+            () -> {
+              if (System.nanoTime() - lastRead.get() > stallTimeout.toNanos()
+                  && !stalled.getAndSet(true)) {
+                try {
+                  body.close();
+                } catch (IOException e) {
+                  // closing is all it can do
+                }
+              }
+            },
+            period,
+            period,
+            TimeUnit.MILLISECONDS);
     try (OutputStream out =
         Files.newOutputStream(
             part,
@@ -271,6 +315,7 @@ final class FileDownloader {
             start == 0 ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.APPEND)) {
       byte[] buffer = new byte[64 * 1024];
       for (int n; (n = body.read(buffer)) >= 0; ) {
+        lastRead.set(System.nanoTime());
         out.write(buffer, 0, n);
         done += n;
         if (done - reported >= PROGRESS_STEP) {
@@ -278,6 +323,16 @@ final class FileDownloader {
           reported = done;
         }
       }
+    } catch (IOException e) {
+      if (stalled.get()) {
+        throw new Retryable("no data came for " + stallTimeout.toSeconds() + " s at byte " + done);
+      }
+      throw e;
+    } finally {
+      watch.cancel(false);
+    }
+    if (stalled.get()) {
+      throw new Retryable("no data came for " + stallTimeout.toSeconds() + " s at byte " + done);
     }
     return done;
   }

@@ -56,6 +56,15 @@ public final class ModelStore {
    */
   public ModelStore(
       Optional<ModelLibrary> library, DownloadSettings settings, DownloadListener listener) {
+    this(library, settings, listener, Duration.ofSeconds(60));
+  }
+
+  /** A store whose downloads give a try up after {@code stallTimeout} without data. */
+  ModelStore(
+      Optional<ModelLibrary> library,
+      DownloadSettings settings,
+      DownloadListener listener,
+      Duration stallTimeout) {
     this.library = library;
     this.settings = settings;
     this.cache = new ModelCache(settings.cache(), settings.cacheBytes());
@@ -65,7 +74,7 @@ public final class ModelStore {
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(30))
             .build();
-    this.downloader = new FileDownloader(http, settings, listener);
+    this.downloader = new FileDownloader(http, settings, listener, stallTimeout);
   }
 
   /** The settings this store downloads with. */

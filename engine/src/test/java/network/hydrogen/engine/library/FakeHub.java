@@ -22,6 +22,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -41,6 +43,7 @@ final class FakeHub implements AutoCloseable {
 
   private final HttpServer server;
   private final HttpServer cdn;
+  private final ExecutorService threads = Executors.newCachedThreadPool();
   private final Map<String, Map<String, byte[]>> repos = new ConcurrentHashMap<>();
   private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
   private final Map<String, Civitai> civitai = new ConcurrentHashMap<>();
@@ -53,6 +56,9 @@ final class FakeHub implements AutoCloseable {
 
   volatile long dropAfter;
   final AtomicInteger drops = new AtomicInteger();
+
+  /** Whether a drop stalls (sends nothing for two seconds) instead of closing the connection. */
+  volatile boolean stall;
 
   /** Whether the CDN flips a byte of every file it serves. */
   volatile boolean corrupt;
@@ -73,9 +79,11 @@ final class FakeHub implements AutoCloseable {
   FakeHub() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext("/", this::handle);
+    server.setExecutor(threads);
     server.start();
     cdn = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     cdn.createContext("/", this::handle);
+    cdn.setExecutor(threads);
     cdn.start();
   }
 
@@ -280,6 +288,13 @@ final class FakeHub implements AutoCloseable {
       drops.decrementAndGet();
       out.write(content, (int) start, (int) Math.min(dropAfter, length));
       out.flush();
+      if (stall) {
+        try {
+          Thread.sleep(2000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
       throw new UncheckedIOException(new IOException("dropped on purpose"));
     }
     out.write(content, (int) start, length);
@@ -300,5 +315,6 @@ final class FakeHub implements AutoCloseable {
   public void close() {
     server.stop(0);
     cdn.stop(0);
+    threads.shutdownNow();
   }
 }

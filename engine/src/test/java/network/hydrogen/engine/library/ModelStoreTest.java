@@ -216,6 +216,32 @@ class ModelStoreTest {
   }
 
   @Test
+  void aStalledDownloadIsGivenUpAndResumed() throws Exception {
+    byte[] lora = Files.readAllBytes(LORA);
+    hub.addRepo("org/lora", Map.of("pytorch_lora_weights.safetensors", lora));
+    hub.dropSuffix = "/cdn/" + FakeHub.sha256(lora);
+    hub.dropAfter = 100_000;
+    hub.drops.set(1);
+    hub.stall = true;
+    ModelStore store =
+        new ModelStore(
+            Optional.empty(),
+            settings(false, Long.MAX_VALUE),
+            DownloadListener.NONE,
+            Duration.ofMillis(300));
+
+    long started = System.nanoTime();
+    try (ModelStore.Lease lease = store.lease()) {
+      assertThat(lease.adapterFile(ModelKind.LORA, "org/lora", "")).hasBinaryContent(lora);
+    }
+
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1900));
+    assertThat(hub.seen(hub.dropSuffix))
+        .extracting(FakeHub.Seen::range)
+        .containsExactly(null, "bytes=100000-");
+  }
+
+  @Test
   void aLeftoverPartFileIsContinuedOrRestartedWhenTheServerIgnoresTheRange() throws Exception {
     byte[] lora = Files.readAllBytes(LORA);
     hub.addRepo("org/lora", Map.of("pytorch_lora_weights.safetensors", lora));
