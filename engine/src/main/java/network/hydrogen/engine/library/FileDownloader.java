@@ -94,9 +94,10 @@ final class FileDownloader {
 
   /**
    * What the server said of the file before its body: the file name of its {@code
-   * Content-Disposition}, the SHA-256 a Hugging Face hub publishes for an LFS file, its size.
+   * Content-Disposition}, and the SHA-256 the source publishes for it (a Hugging Face hub for an
+   * LFS file, Civitai by file name).
    */
-  record Head(Optional<String> fileName, Optional<String> sha256, long length) {}
+  record Head(Optional<String> fileName, Optional<String> sha256) {}
 
   /**
    * Downloads {@code source} through {@code part} to the file {@code target} names once the
@@ -179,8 +180,7 @@ final class FileDownloader {
       Head head =
           new Head(
               hops.fileName(),
-              hops.sha256().or(() -> hops.fileName().map(source.sha256ByName()::get)),
-              total);
+              hops.sha256().or(() -> hops.fileName().map(source.sha256ByName()::get)));
       if (total >= 0) {
         room.reserve(total - start);
       }

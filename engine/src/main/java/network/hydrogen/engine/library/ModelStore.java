@@ -77,11 +77,6 @@ public final class ModelStore {
     this.downloader = new FileDownloader(http, settings, listener, stallTimeout);
   }
 
-  /** The settings this store downloads with. */
-  public DownloadSettings settings() {
-    return settings;
-  }
-
   /** A lease on the models it locates: they stay in the cache until it is closed. */
   public Lease lease() {
     return new Lease();
@@ -168,11 +163,16 @@ public final class ModelStore {
         throw offline(kind, repo, "");
       }
       URI api = endpoint("api/models/" + repo + "/revision/main");
-      downloader.download(
-          hubSource(api, kind.label() + " " + repo + " (file list)"),
-          listingFile.resolveSibling("listing.json.part"),
-          head -> listingFile,
-          bytes -> {});
+      try {
+        downloader.download(
+            hubSource(api, kind.label() + " " + repo + " (file list)"),
+            listingFile.resolveSibling("listing.json.part"),
+            head -> listingFile,
+            bytes -> {});
+      } catch (ModelNotFoundException e) {
+        ModelCache.delete(entry);
+        throw new ModelNotFoundException(notHere(kind, repo) + ", and " + e.getMessage());
+      }
     }
     JsonNode listing = JSON.readTree(listingFile.toFile());
     String revision = listing.path("sha").asText("main");
@@ -268,12 +268,18 @@ public final class ModelStore {
       throw offline(kind, name, "");
     }
     String lastSegment = url.getPath() == null ? "" : url.getPath().replaceFirst(".*/", "");
-    Path file =
-        downloader.download(
-            new FileDownloader.Source(url, authHeaders(url), label, civitaiHashes(url, entry)),
-            ModelCache.records(entry).resolve("download.part"),
-            head -> entry.resolve(Urls.safeFileName(head.fileName().orElse(lastSegment))),
-            cache::makeRoom);
+    Path file;
+    try {
+      file =
+          downloader.download(
+              new FileDownloader.Source(url, authHeaders(url), label, civitaiHashes(url, entry)),
+              ModelCache.records(entry).resolve("download.part"),
+              head -> entry.resolve(Urls.safeFileName(head.fileName().orElse(lastSegment))),
+              cache::makeRoom);
+    } catch (ModelNotFoundException e) {
+      ModelCache.delete(entry);
+      throw new ModelNotFoundException(notHere(kind, name) + ", and " + e.getMessage());
+    }
     ObjectNode source = JSON.createObjectNode();
     source.put("url", Urls.redact(url));
     source.put("file", file.getFileName().toString());

@@ -312,6 +312,28 @@ class ModelStoreTest {
     }
   }
 
+  @Test
+  void aModelsFolderSharingTheCacheFolderKeepsItsOwnFiles() throws Exception {
+    byte[] lora = Files.readAllBytes(LORA);
+    hub.addRepo("org/a", Map.of("pytorch_lora_weights.safetensors", lora));
+    hub.addRepo("org/b", Map.of("pytorch_lora_weights.safetensors", lora.clone()));
+    Path own = cache.resolve("huggingface/mine/own.safetensors");
+    Files.createDirectories(own.getParent());
+    Files.write(own, lora);
+    ModelStore store =
+        new ModelStore(
+            Optional.of(new ModelLibrary(cache)),
+            settings(false, lora.length / 2),
+            DownloadListener.NONE);
+
+    fetch(store, "org/a");
+    fetch(store, "org/b");
+
+    assertThat(own).exists();
+    assertThat(cache.resolve("huggingface/org/a")).doesNotExist();
+    assertThat(cache.resolve("huggingface/org/b/pytorch_lora_weights.safetensors")).exists();
+  }
+
   private static Path fetch(ModelStore store, String name) throws IOException {
     try (ModelStore.Lease lease = store.lease()) {
       return lease.adapterFile(ModelKind.LORA, name, "");
@@ -407,8 +429,9 @@ class ModelStoreTest {
           .hasMessageNotContaining(CIVITAI_TOKEN);
       assertThatThrownBy(() -> lease.adapterFile(ModelKind.LORA, "org/missing", ""))
           .isInstanceOf(ModelNotFoundException.class)
-          .hasMessageContaining("LoRA org/missing")
+          .hasMessageContaining("LoRA org/missing is not in the models folder " + models)
           .hasMessageContaining("HTTP 404 (Repository not found)");
+      assertThat(cache.resolve("huggingface/org/missing")).doesNotExist();
       hub.failSuffix = ".safetensors";
       hub.failStatus = 503;
       assertThatThrownBy(() -> lease.adapterFile(ModelKind.LORA, "org/lora", ""))
