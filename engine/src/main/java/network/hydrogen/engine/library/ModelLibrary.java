@@ -51,13 +51,9 @@ public record ModelLibrary(Path root) implements ModelSource {
 
   /** Says that {@code name} is not in this folder and where it was looked for. */
   String notHere(ModelKind kind, String name) {
-    String shown =
-        name.startsWith("http://") || name.startsWith("https://")
-            ? Urls.redact(URI.create(name))
-            : name;
     return kind.label()
         + " "
-        + shown
+        + Urls.shown(name)
         + " is not in the models folder "
         + root
         + " (looked for "

@@ -138,7 +138,7 @@ public final class ModelStore {
     String local =
         library
             .map(l -> l.notHere(kind, name))
-            .orElse(kind.label() + " " + name + " is not in a models folder");
+            .orElse(kind.label() + " " + Urls.shown(name) + " is not in a models folder");
     return local + " nor in the download cache " + cache.root();
   }
 

@@ -33,6 +33,18 @@ final class Urls {
     return text.toString();
   }
 
+  /** A model name fit for a message: a URL {@linkplain #redact redacted}, a repo id as it is. */
+  static String shown(String name) {
+    if (!name.startsWith("http://") && !name.startsWith("https://")) {
+      return name;
+    }
+    try {
+      return redact(URI.create(name));
+    } catch (IllegalArgumentException e) {
+      return name.replaceFirst("[?#].*", "");
+    }
+  }
+
   /** The URL's port, or its scheme's default. */
   static int port(URI url) {
     if (url.getPort() >= 0) {

@@ -57,7 +57,7 @@ final class FakeHub implements AutoCloseable {
   volatile long dropAfter;
   final AtomicInteger drops = new AtomicInteger();
 
-  /** Whether a drop stalls (sends nothing for two seconds) instead of closing the connection. */
+  /** Whether a drop stalls (sends nothing for ten seconds) instead of closing the connection. */
   volatile boolean stall;
 
   /** Whether the CDN flips a byte of every file it serves. */
@@ -290,7 +290,7 @@ final class FakeHub implements AutoCloseable {
       out.flush();
       if (stall) {
         try {
-          Thread.sleep(2000);
+          Thread.sleep(10_000);
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
