@@ -6,7 +6,6 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
@@ -28,9 +27,11 @@ import picocli.CommandLine.Spec;
     description = {
       "Runs a task with the local engine and writes its images as PNG files (with the generation"
           + " parameters in a 'parameters' text chunk).",
-      "The base model is looked up in the models folder by its Hugging Face id: DIR/org/name"
+      "The task's models are looked up in the models folder by their Hugging Face id: DIR/org/name"
           + " (a diffusers folder), DIR/org--name, or DIR/org/name.safetensors (a single-file"
-          + " checkpoint)."
+          + " checkpoint); with --cache the missing ones are downloaded (Hugging Face repos,"
+          + " Civitai and other download URLs). Tokens: HF_TOKEN, CIVITAI_TOKEN. Proxy:"
+          + " -Dhttps.proxyHost/-Dhttps.proxyPort (JAVA_TOOL_OPTIONS)."
     })
 final class GenerateCommand implements Callable<Integer> {
 
@@ -38,13 +39,6 @@ final class GenerateCommand implements Callable<Integer> {
 
   @Parameters(index = "0", paramLabel = "TASK", description = TaskFileReader.FILE_HELP)
   String task;
-
-  @Option(
-      names = "--models",
-      required = true,
-      paramLabel = "DIR",
-      description = "The local models folder.")
-  Path models;
 
   @Option(
       names = "--out",
@@ -61,29 +55,34 @@ final class GenerateCommand implements Callable<Integer> {
               + " latents, the decoded images) as raw float32 files with an index.json.")
   Path dump;
 
+  @Mixin ModelsMixin models;
+
   @Mixin InferenceMixin inference;
 
   @Override
   public Integer call() throws IOException {
     ValidTask valid = TaskFileReader.read(task);
-    PreparedTask prepared;
-    try {
-      prepared = PreparedTask.prepare(valid.args(), new ModelLibrary(models));
-    } catch (UnsupportedTaskException | ModelNotFoundException e) {
-      throw new BadInputException(e.getMessage());
-    }
-    Files.createDirectories(out);
     PrintWriter err = spec.commandLine().getErr();
-    GenerationListener progress =
-        (completed, total) -> {
-          err.print("\rstep " + completed + "/" + total);
-          if (completed == total) {
-            err.println();
-          }
-          err.flush();
-        };
-    GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
-    GeneratedImages images = prepared.run(inference.options(), listener);
+    GeneratedImages images;
+    try (ModelsMixin.Models source = models.open(err)) {
+      PreparedTask prepared;
+      try {
+        prepared = PreparedTask.prepare(valid.args(), source.source());
+      } catch (UnsupportedTaskException | ModelNotFoundException e) {
+        throw new BadInputException(e.getMessage());
+      }
+      Files.createDirectories(out);
+      GenerationListener progress =
+          (completed, total) -> {
+            err.print("\rstep " + completed + "/" + total);
+            if (completed == total) {
+              err.println();
+            }
+            err.flush();
+          };
+      GenerationListener listener = dump == null ? progress : new TensorDump(dump, progress);
+      images = prepared.run(inference.options(), listener);
+    }
     String prefix = valid.hash().substring(2, 12);
     for (int i = 0; i < images.count(); i++) {
       Path file = out.resolve(prefix + "-" + i + ".png");

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -334,24 +335,35 @@ public final class ModelFiles {
    * Without a requested variant the full-precision file is preferred and the {@code fp16} variant
    * taken when it is the only one; with one, that variant is preferred.
    */
+  /**
+   * The weights file names of a diffusers component folder in the order they are taken for the
+   * weights {@code variant} (null or empty for none): {@code diffusion_pytorch_model} then {@code
+   * model}, each as one {@code .safetensors} file then as a shard index ({@code
+   * .safetensors.index.json}); the variant's names first, then the full-precision ones; without a
+   * variant the full-precision names, then the {@code fp16} ones.
+   */
+  public static List<String> weightFileNames(String variant) {
+    List<String> variants =
+        variant == null || variant.isEmpty() ? List.of("", ".fp16") : List.of("." + variant, "");
+    List<String> names = new ArrayList<>();
+    for (String suffix : variants) {
+      for (String base : List.of("diffusion_pytorch_model", "model")) {
+        names.add(base + suffix + ".safetensors");
+        names.add(base + ".safetensors.index" + suffix + ".json");
+      }
+    }
+    return List.copyOf(names);
+  }
+
   static WeightSource folderWeights(Path dir, String requested) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new ModelFormatException(dir, "is missing (a diffusers model needs this component)");
     }
-    List<String> variants =
-        requested == null || requested.isEmpty()
-            ? List.of("", ".fp16")
-            : List.of("." + requested, "");
-    for (String variant : variants) {
-      for (String base : List.of("diffusion_pytorch_model", "model")) {
-        Path single = dir.resolve(base + variant + ".safetensors");
-        if (Files.isRegularFile(single)) {
-          return WeightSource.of(List.of(SafeTensorsFile.open(single)));
-        }
-        Path index = dir.resolve(base + ".safetensors.index" + variant + ".json");
-        if (Files.isRegularFile(index)) {
-          return WeightSource.of(shards(index));
-        }
+    for (String name : weightFileNames(requested)) {
+      Path file = dir.resolve(name);
+      if (Files.isRegularFile(file)) {
+        return WeightSource.of(
+            name.endsWith(".json") ? shards(file) : List.of(SafeTensorsFile.open(file)));
       }
     }
     try (Stream<Path> files = Files.list(dir)) {

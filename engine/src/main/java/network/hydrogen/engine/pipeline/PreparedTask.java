@@ -2,7 +2,7 @@ package network.hydrogen.engine.pipeline;
 
 import java.io.IOException;
 import network.hydrogen.engine.graph.InferenceOptions;
-import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.library.ModelSource;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.safety.SafetyChecker;
@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  * task's fault, not the machine's, which is what a node reports on chain.
  *
  * <p>A task with {@code safety_checker} set runs the safety checker when the library has one (see
- * {@link ModelLibrary#findSafetyChecker}) and blacks out the images it flags, as diffusers does;
- * without a checker the images stay unchecked, which {@link #safetyChecked()} tells.
+ * {@link ModelSource#safetyChecker}) and blacks out the images it flags, as diffusers does; without
+ * a checker the images stay unchecked, which {@link #safetyChecked()} tells.
  */
 public final class PreparedTask {
 
@@ -32,7 +32,7 @@ public final class PreparedTask {
   private final Refiner.Handover handover;
   private final ControlNetModel controlNet;
   private final ControlNetInput control;
-  private final ModelLibrary.SafetyCheckerFiles safetyChecker;
+  private final ModelSource.SafetyCheckerFiles safetyChecker;
 
   private PreparedTask(
       TaskArgs args,
@@ -43,7 +43,7 @@ public final class PreparedTask {
       Refiner.Handover handover,
       ControlNetModel controlNet,
       ControlNetInput control,
-      ModelLibrary.SafetyCheckerFiles safetyChecker) {
+      ModelSource.SafetyCheckerFiles safetyChecker) {
     this.args = args;
     this.request = request;
     this.model = model;
@@ -56,15 +56,17 @@ public final class PreparedTask {
   }
 
   /**
-   * Opens the models {@code args} names from {@code library}.
+   * Opens the models {@code args} names from {@code library} (the local models folder, or a {@link
+   * network.hydrogen.engine.library.ModelStore} lease that downloads what is missing).
    *
    * @throws UnsupportedTaskException when the task asks for something this engine cannot run
    * @throws network.hydrogen.engine.library.ModelNotFoundException when a model is not in the
    *     library
+   * @throws network.hydrogen.engine.library.ModelDownloadException when a download failed
    * @throws network.hydrogen.engine.model.ModelFormatException when a model file is malformed
    * @throws IOException when a model file cannot be read
    */
-  public static PreparedTask prepare(TaskArgs args, ModelLibrary library) throws IOException {
+  public static PreparedTask prepare(TaskArgs args, ModelSource library) throws IOException {
     GenerationRequest request = GenerationRequest.fromTask(args);
     StableDiffusionModel model = library.openBase(args);
     Adapters adapters = Adapters.fromTask(args, library);
@@ -86,9 +88,11 @@ public final class PreparedTask {
       controlNet = library.openControlNet(task.model(), task.variant());
       control = ControlNetInput.fromTask(args).orElseThrow();
     }
-    ModelLibrary.SafetyCheckerFiles checker =
+    ModelSource.SafetyCheckerFiles checker =
         args.taskConfig().safetyChecker()
-            ? library.findSafetyChecker(args.baseModel().name()).orElse(null)
+            ? library
+                .safetyChecker(args.baseModel().name(), args.baseModel().variant())
+                .orElse(null)
             : null;
     return new PreparedTask(
         args, request, model, adapters, refinerModel, handover, controlNet, control, checker);

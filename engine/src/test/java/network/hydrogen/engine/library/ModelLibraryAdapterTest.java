@@ -6,14 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** How {@link ModelLibrary#adapterFile} picks the weights file of a LoRA or an embedding. */
 class ModelLibraryAdapterTest {
-
-  static final List<String> PREFERRED = List.of("pytorch_lora_weights.safetensors");
 
   @TempDir Path root;
 
@@ -23,10 +20,10 @@ class ModelLibraryAdapterTest {
     Path download = touch("34562.safetensors");
     ModelLibrary library = new ModelLibrary(root);
 
-    assertThat(library.adapterFile("LoRA", "loras/tiny", "", PREFERRED)).isEqualTo(file);
+    assertThat(library.adapterFile(ModelKind.LORA, "loras/tiny", "")).isEqualTo(file);
     assertThat(
             library.adapterFile(
-                "LoRA", "https://civitai.com/api/download/models/34562", "", PREFERRED))
+                ModelKind.LORA, "https://civitai.com/api/download/models/34562", ""))
         .isEqualTo(download);
   }
 
@@ -38,10 +35,9 @@ class ModelLibraryAdapterTest {
     Path only = touch("org/single/only.safetensors");
     ModelLibrary library = new ModelLibrary(root);
 
-    assertThat(library.adapterFile("LoRA", "org/repo", "b.safetensors", PREFERRED))
-        .isEqualTo(named);
-    assertThat(library.adapterFile("LoRA", "org/repo", "", PREFERRED)).isEqualTo(preferred);
-    assertThat(library.adapterFile("LoRA", "org/single", "", PREFERRED)).isEqualTo(only);
+    assertThat(library.adapterFile(ModelKind.LORA, "org/repo", "b.safetensors")).isEqualTo(named);
+    assertThat(library.adapterFile(ModelKind.LORA, "org/repo", "")).isEqualTo(preferred);
+    assertThat(library.adapterFile(ModelKind.LORA, "org/single", "")).isEqualTo(only);
   }
 
   @Test
@@ -51,14 +47,14 @@ class ModelLibraryAdapterTest {
     touch("secret.safetensors");
     ModelLibrary library = new ModelLibrary(root);
 
-    assertThatThrownBy(() -> library.adapterFile("LoRA", "org/none", "", PREFERRED))
+    assertThatThrownBy(() -> library.adapterFile(ModelKind.LORA, "org/none", ""))
         .isInstanceOf(ModelNotFoundException.class)
         .hasMessageContaining("LoRA org/none is not in the models folder");
-    assertThatThrownBy(() -> library.adapterFile("LoRA", "org/repo", "", PREFERRED))
+    assertThatThrownBy(() -> library.adapterFile(ModelKind.LORA, "org/repo", ""))
         .isInstanceOf(ModelNotFoundException.class)
         .hasMessageContaining("has 2 .safetensors files");
     assertThatThrownBy(
-            () -> library.adapterFile("LoRA", "org/repo", "../../secret.safetensors", PREFERRED))
+            () -> library.adapterFile(ModelKind.LORA, "org/repo", "../../secret.safetensors"))
         .isInstanceOf(ModelNotFoundException.class)
         .hasMessageContaining("has no file ../../secret.safetensors");
   }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.library.ModelSource;
 import network.hydrogen.engine.model.DType;
 import network.hydrogen.engine.model.SafeTensorsFile;
 import network.hydrogen.engine.model.SafeTensorsWriter;
@@ -42,7 +43,7 @@ class PreparedTaskSafetyTest {
     GeneratedImages plain = unchecked.run(InferenceOptions.defaults(), GenerationListener.none());
     assertThat(plain.images()).isNotEqualTo(new float[plain.images().length]);
 
-    writeCheckerFlaggingEverything(models.resolve(ModelLibrary.SAFETY_CHECKER));
+    writeCheckerFlaggingEverything(models.resolve(ModelSource.SAFETY_CHECKER));
     PreparedTask off = PreparedTask.prepare(task(false), library);
     assertThat(off.safetyChecked()).isFalse();
 
