@@ -101,6 +101,17 @@ final class TaskPipeline implements AutoCloseable {
 
   /** Starts following the chain (from where the last run stopped) and working the queue. */
   void start() {
+    Set<BridgeTask.Status> onChain = EnumSet.copyOf(ON_CHAIN);
+    onChain.add(BridgeTask.Status.SUBMITTING);
+    int requeued =
+        store.moveTo(
+            chain.identity() + ":" + config.task().toLowerCase(Locale.ROOT), onChain, NEXT_BLOCK);
+    if (requeued >= 0) {
+      LOG.warn(
+          "this is not the chain the bridge last ran on (a development chain started again, or"
+              + " other contracts): {} unfinished tasks are queued again for it",
+          requeued);
+    }
     long head = chain.blockNumber();
     long from = store.state(NEXT_BLOCK).map(Long::parseLong).orElse(head);
     for (BridgeTask t : store.withStatus(EnumSet.of(BridgeTask.Status.SUBMITTING))) {

@@ -210,6 +210,8 @@ final class TaskStore implements AutoCloseable {
   }
 
   /** QUEUED → SUBMITTING, remembering the block before the createTask; false if not queued. */
+  private static final String CHAIN_STATE = "chain";
+
   synchronized boolean claim(String id, long block) {
     int n =
         update(
@@ -334,6 +336,37 @@ final class TaskStore implements AutoCloseable {
 
   synchronized void requestCancel(String id) {
     update("UPDATE bridge_tasks SET cancel_requested = 1 WHERE id = ?", id);
+  }
+
+  /**
+   * Records that the store now belongs to {@code chain}; when it belonged to another (a development
+   * chain started again), the tasks that were on it are queued again and what the store knew of
+   * that chain's task ids and events is forgotten, since the new chain hands the ids out again. The
+   * tasks, their timelines and their images stay.
+   *
+   * @return how many tasks were queued again, or -1 when it is the same chain
+   */
+  synchronized int moveTo(String chain, Set<BridgeTask.Status> onChain, String nextBlockState) {
+    boolean other = state(CHAIN_STATE).filter(known -> !known.equals(chain)).isPresent();
+    int requeued = -1;
+    if (other) {
+      requeued = 0;
+      for (BridgeTask t : withStatus(onChain)) {
+        if (transition(
+            t.id(),
+            onChain,
+            BridgeTask.Status.QUEUED,
+            null,
+            "the chain was started again; queued for the new one")) {
+          requeued++;
+        }
+      }
+      update("DELETE FROM bridge_attempts");
+      update("DELETE FROM bridge_chain_events");
+      update("DELETE FROM bridge_state WHERE name = ?", nextBlockState);
+    }
+    state(CHAIN_STATE, chain);
+    return requeued;
   }
 
   synchronized Optional<String> state(String name) {

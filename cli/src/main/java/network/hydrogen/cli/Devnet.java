@@ -120,9 +120,12 @@ final class Devnet implements AutoCloseable {
                 CNX_EACH,
                 options.data().resolve("chain.json")));
     Deployment deployment = chain.deployment();
+    // The relay's files are keyed by chain task ids, which a fresh chain hands out again from 1;
+    // the bridge keeps every image it fetched, so the relay starts empty with the chain.
+    Path relayData = options.data().resolve("relay");
+    FileTrees.delete(relayData);
     RelayConfig relayDefaults =
-        RelayConfig.defaults(
-            options.data().resolve("relay"), deployment.rpcUrl(), deployment.task());
+        RelayConfig.defaults(relayData, deployment.rpcUrl(), deployment.task());
     relay =
         track(
             RelayServer.start(

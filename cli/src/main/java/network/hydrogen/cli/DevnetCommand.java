@@ -6,12 +6,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -99,7 +97,7 @@ final class DevnetCommand implements Callable<Integer> {
       }
     } finally {
       if (data == null) {
-        deleteTree(dataDir);
+        FileTrees.delete(dataDir);
       }
     }
   }
@@ -175,16 +173,5 @@ final class DevnetCommand implements Callable<Integer> {
         Locale.ROOT, "smoke task succeeded in %.2f s; image 0: %d bytes%n", seconds, image.length);
     out.flush();
     return 0;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    }
   }
 }

@@ -155,14 +155,16 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
   }
 
   private void begin() {
-    if (store.moveTo(
-        chain.identity() + ":" + config.contracts().task().toLowerCase(Locale.ROOT),
-        "forgotten: the chain was reset")) {
+    int forgotten =
+        store.moveTo(chain.identity() + ":" + config.contracts().task().toLowerCase(Locale.ROOT));
+    if (forgotten >= 0) {
       log(
           NodeLogEntry.Level.WARN,
           "This is not the chain the node last ran on (a development chain started again, or"
-              + " other contracts): the task in progress, if any, is forgotten and events are"
-              + " read from the start; the history is kept.");
+              + " other contracts): the "
+              + forgotten
+              + " tasks recorded on the other chain are forgotten with it (their payments were"
+              + " there) and events are read from the start.");
     }
     refresh();
     resumedTask = store.nextOpenTask().map(NodeStore.StoredTask::taskId).orElse(null);

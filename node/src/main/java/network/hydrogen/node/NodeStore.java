@@ -93,24 +93,22 @@ final class NodeStore implements AutoCloseable {
 
   /**
    * Records that the store now belongs to {@code chain}; when it belonged to another, forgets the
-   * event position and ends the open tasks with {@code outcome} (history and logs stay).
+   * event position and the tasks, whose ids the new chain hands out again (the logs stay).
    *
-   * @return whether it belonged to another chain
+   * @return how many tasks of the other chain were forgotten, or -1 when it is the same chain
    */
-  synchronized boolean moveTo(String chain, String outcome) {
+  synchronized int moveTo(String chain) {
     boolean other = chain().filter(known -> !known.equals(chain)).isPresent();
+    int forgotten = -1;
     if (other) {
       update("DELETE FROM settings WHERE key = 'last_block'");
-      update(
-          "UPDATE tasks SET stage = 'DONE', outcome = ?, ended_at = ? WHERE stage <> 'DONE'",
-          outcome,
-          System.currentTimeMillis());
+      forgotten = update("DELETE FROM tasks");
     }
     update(
         "INSERT INTO settings(key, value) VALUES ('chain', ?)"
             + " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         chain);
-    return other;
+    return forgotten;
   }
 
   synchronized OptionalLong lastBlock() {
