@@ -42,6 +42,8 @@ import org.web3j.crypto.Credentials;
  * @param vramBytes the VRAM a task asks nodes for (SD 1.x / 2.x)
  * @param vramSdxlBytes the VRAM an SDXL task asks for
  * @param approveAmount the CNX allowance given to the Task contract in one approval, in wei
+ * @param pageModel a model the image generator page offers first and selects (e.g. the devnet's
+ *     demo model), null for the page's standard choices only
  */
 public record BridgeConfig(
     String host,
@@ -63,7 +65,8 @@ public record BridgeConfig(
     Duration pollInterval,
     long vramBytes,
     long vramSdxlBytes,
-    BigInteger approveAmount) {
+    BigInteger approveAmount,
+    String pageModel) {
   /** The name the web page's tasks are stored under. */
   public static final String WEB_KEY_NAME = "web";
 
@@ -126,7 +129,8 @@ public record BridgeConfig(
         Duration.ofSeconds(2),
         8 * GIB,
         12 * GIB,
-        TokenContract.cnx(10_000));
+        TokenContract.cnx(10_000),
+        null);
   }
 
   static String sqliteUrl(Path dataDir) {
@@ -154,6 +158,13 @@ public record BridgeConfig(
   public BridgeConfig withMaxBodyBytes(long bytes) {
     Builder b = new Builder(this);
     b.maxBodyBytes = bytes;
+    return b.build();
+  }
+
+  /** The same settings with a model the page offers first and selects. */
+  public BridgeConfig withPageModel(String model) {
+    Builder b = new Builder(this);
+    b.pageModel = model;
     return b.build();
   }
 
@@ -208,7 +219,8 @@ public record BridgeConfig(
         Duration.ofMillis(s.integer("poll-interval-ms", 2000)),
         s.integer("vram-gib", 8) * GIB,
         s.integer("vram-sdxl-gib", 12) * GIB,
-        TokenContract.cnx(s.integer("approve-cnx", 10_000)));
+        TokenContract.cnx(s.integer("approve-cnx", 10_000)),
+        s.get("page-model", null));
   }
 
   /**
@@ -302,6 +314,7 @@ public record BridgeConfig(
     private int rateBurst;
     private long maxBodyBytes;
     private Duration pollInterval;
+    private String pageModel;
 
     Builder(BridgeConfig c) {
       this.c = c;
@@ -312,6 +325,7 @@ public record BridgeConfig(
       this.rateBurst = c.rateBurst;
       this.maxBodyBytes = c.maxBodyBytes;
       this.pollInterval = c.pollInterval;
+      this.pageModel = c.pageModel;
     }
 
     Builder port(int p) {
@@ -340,7 +354,8 @@ public record BridgeConfig(
           pollInterval,
           c.vramBytes,
           c.vramSdxlBytes,
-          c.approveAmount);
+          c.approveAmount,
+          pageModel);
     }
   }
 

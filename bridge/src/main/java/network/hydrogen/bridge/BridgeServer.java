@@ -334,8 +334,24 @@ final class BridgeServer implements AutoCloseable {
     try (InputStream in = resource(WEB + "index.html")) {
       html = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
+    String featured =
+        config.pageModel() == null
+            ? ""
+            : "<option value=\"%s\" selected>%s</option>\n          "
+                .formatted(escape(config.pageModel()), escape(config.pageModel()));
     ctx.header("Cache-Control", "no-store")
-        .html(html.replace("@WEB_KEY@", config.webKey() == null ? "" : config.webKey()));
+        .html(
+            html.replace("@WEB_KEY@", config.webKey() == null ? "" : config.webKey())
+                .replace("@PAGE_MODEL@", featured));
+  }
+
+  /** {@code text} safe inside HTML text and attribute values. */
+  private static String escape(String text) {
+    return text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\"", "&quot;")
+        .replace("'", "&#39;");
   }
 
   private static InputStream resource(String name) {

@@ -47,7 +47,7 @@ class BridgePageTest {
         Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "Chromium and chromedriver are not installed (apt-get install chromium chromium-driver)");
     net = TestNetwork.start(dir, 3);
-    bridge = net.bridge(net.bridgeConfig("page"));
+    bridge = net.bridge(net.bridgeConfig("page").withPageModel("hydrogen/featured-<demo>"));
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     options.addArguments(
@@ -89,6 +89,12 @@ class BridgePageTest {
           .isNotEmpty();
     }
 
+    assertThat(
+            new Select(browser.findElement(By.id("model")))
+                .getFirstSelectedOption()
+                .getAttribute("value"))
+        .as("the configured page model is offered first and selected")
+        .isEqualTo("hydrogen/featured-<demo>");
     WebElement customModel = browser.findElement(By.id("custom-model"));
     assertThat(customModel.isDisplayed()).isFalse();
     new Select(browser.findElement(By.id("model"))).selectByValue("custom");

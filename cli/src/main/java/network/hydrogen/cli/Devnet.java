@@ -161,6 +161,7 @@ final class Devnet implements AutoCloseable {
                   Optional.of(NODE_PASSWORD),
                   Optional.of(account.privateKey())),
               choice.folder(),
+              Optional.empty(),
               dir,
               Optional.of(new NodeSnapshot.Gpu("devnet node " + i, 24L << 30)),
               new InferenceOptions(options.threads()),
@@ -182,6 +183,7 @@ final class Devnet implements AutoCloseable {
     bridgeConfig =
         BridgeConfig.defaults(options.data().resolve("bridge"), deployment, relayUrl)
             .withPort(options.portBase() + 2)
+            .withPageModel(model)
             .withPollInterval(POLL);
     bridge =
         track(

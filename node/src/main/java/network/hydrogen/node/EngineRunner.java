@@ -8,10 +8,14 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import network.hydrogen.chain.TaskResult;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelDownloadException;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
+import network.hydrogen.engine.library.ModelSource;
+import network.hydrogen.engine.library.ModelStore;
 import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
@@ -20,17 +24,35 @@ import network.hydrogen.engine.pipeline.UnsupportedTaskException;
 import network.hydrogen.task.ValidTask;
 
 /**
- * Runs tasks with the engine on the models folder: a model that is not there or is malformed is
+ * Runs tasks with the engine on the models folder, downloading what it lacks into a cache when the
+ * node has one: a model that cannot be had (not there, a failed download, a malformed file) is
  * reported as {@code MODEL_DOWNLOAD_FAILED}, a task the engine cannot run as {@code INVALID_TASK}.
  */
-public record EngineRunner(ModelLibrary library, InferenceOptions options) implements TaskRunner {
+public record EngineRunner(
+    ModelLibrary library, Optional<ModelStore> store, InferenceOptions options)
+    implements TaskRunner {
+
+  /** A runner on the models folder alone. */
+  public EngineRunner(ModelLibrary library, InferenceOptions options) {
+    this(library, Optional.empty(), options);
+  }
 
   @Override
   public List<Path> run(ValidTask task, Path dir, GenerationListener progress) throws IOException {
+    if (store.isEmpty()) {
+      return run(task, library, dir, progress);
+    }
+    try (ModelStore.Lease lease = store.get().lease()) {
+      return run(task, lease, dir, progress);
+    }
+  }
+
+  private List<Path> run(ValidTask task, ModelSource models, Path dir, GenerationListener progress)
+      throws IOException {
     PreparedTask prepared;
     try {
-      prepared = PreparedTask.prepare(task.args(), library);
-    } catch (ModelNotFoundException | ModelFormatException e) {
+      prepared = PreparedTask.prepare(task.args(), models);
+    } catch (ModelNotFoundException | ModelDownloadException | ModelFormatException e) {
       throw new TaskRejectedException(
           new TaskResult.Error(TaskResult.Error.MODEL_DOWNLOAD_FAILED), e.getMessage());
     } catch (UnsupportedTaskException e) {

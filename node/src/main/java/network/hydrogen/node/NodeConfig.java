@@ -19,6 +19,7 @@ import network.hydrogen.chain.Deployment;
 import network.hydrogen.engine.graph.ExecutionProvider;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.graph.Precision;
+import network.hydrogen.engine.library.DownloadSettings;
 
 /**
  * The node's settings. Read from a properties file whose keys (e.g. {@code relay-url}) each have an
@@ -31,6 +32,8 @@ import network.hydrogen.engine.graph.Precision;
  * @param relayUrl the relay that holds task args and result images
  * @param wallet where the node's key is kept and how it is made on first start
  * @param modelsDir the local models folder tasks' models are looked up in
+ * @param downloads where and how models missing from the folder are downloaded (a size-bounded
+ *     cache, the Hugging Face endpoint, tokens); empty: the folder only
  * @param dataDir the node's database (current task, nonces, results, history) and images
  * @param gpu the GPU to declare when joining; empty: detected (nvidia-smi, else the CPU and RAM)
  * @param inference how the engine runs (threads, execution provider, device, precision)
@@ -46,6 +49,7 @@ public record NodeConfig(
     URI relayUrl,
     WalletSource wallet,
     Path modelsDir,
+    Optional<DownloadSettings> downloads,
     Path dataDir,
     Optional<NodeSnapshot.Gpu> gpu,
     InferenceOptions inference,
@@ -102,6 +106,7 @@ public record NodeConfig(
         relayUrl,
         wallet,
         modelsDir,
+        downloads,
         dataDir,
         gpu,
         inference,
@@ -208,6 +213,7 @@ public record NodeConfig(
         relay,
         wallet,
         s.path("models-dir").orElse(dataDir.resolve("models")),
+        downloads(s, env),
         dataDir,
         gpu,
         inference,
@@ -215,6 +221,24 @@ public record NodeConfig(
         s.integer("webui-port", 8070),
         Boolean.parseBoolean(s.get("headless").orElse("false")),
         Duration.ofMillis(s.integer("poll-interval-ms", 2000)));
+  }
+
+  /** Downloads when {@code cache-dir} is set, with the tokens of the environment. */
+  private static Optional<DownloadSettings> downloads(Settings s, Map<String, String> env) {
+    Optional<Path> cache = s.path("cache-dir");
+    if (cache.isEmpty()) {
+      return Optional.empty();
+    }
+    DownloadSettings settings =
+        DownloadSettings.fromEnvironment(
+            cache.get(),
+            s.number("cache-size-gib", s.get("cache-size-gib").orElse("100"))
+                .multiply(BigDecimal.valueOf(1L << 30))
+                .longValue(),
+            Boolean.parseBoolean(s.get("offline").orElse("false")),
+            env);
+    return Optional.of(
+        s.get("hf-endpoint").map(URI::create).map(settings::withHfEndpoint).orElse(settings));
   }
 
   private static String readSecret(Path file, String key) {

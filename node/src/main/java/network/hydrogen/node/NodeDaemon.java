@@ -36,7 +36,9 @@ import network.hydrogen.chain.TaskStatus;
 import network.hydrogen.chain.TokenContract;
 import network.hydrogen.chain.TransactionSender;
 import network.hydrogen.engine.image.PerceptualHash;
+import network.hydrogen.engine.library.DownloadListener;
 import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.library.ModelStore;
 import network.hydrogen.relay.RelayClient;
 import network.hydrogen.relay.RelayException;
 import network.hydrogen.task.InvalidTaskException;
@@ -113,10 +115,22 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
     this.worker = Thread.ofPlatform().name("node-worker").unstarted(this::work);
   }
 
-  /** Starts a node that runs tasks with the engine on the configured models folder. */
+  /**
+   * Starts a node that runs tasks with the engine on the configured models folder, downloading what
+   * it lacks when the config has a cache.
+   */
   public static NodeDaemon start(NodeConfig config) throws IOException {
+    ModelLibrary library = new ModelLibrary(config.modelsDir());
     return start(
-        config, new EngineRunner(new ModelLibrary(config.modelsDir()), config.inference()));
+        config,
+        new EngineRunner(
+            library,
+            config
+                .downloads()
+                .map(
+                    settings ->
+                        new ModelStore(Optional.of(library), settings, DownloadListener.NONE)),
+            config.inference()));
   }
 
   /**

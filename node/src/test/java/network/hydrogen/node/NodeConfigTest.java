@@ -53,6 +53,35 @@ class NodeConfigTest {
     assertThat(c.gpu()).isEmpty();
     assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.wallet().toString()).doesNotContain("pw");
+    assertThat(c.downloads()).isEmpty();
+  }
+
+  @Test
+  void aCacheFolderTurnsDownloadsOnWithTheEnvironmentsTokens() throws Exception {
+    NodeConfig c =
+        NodeConfig.load(
+            file(
+                "rpc-url=http://127.0.0.1:8545",
+                "token-contract=0xt",
+                "node-contract=0xn",
+                "task-contract=0xk",
+                "relay-url=http://127.0.0.1:8090",
+                "data-dir=data",
+                "password=pw",
+                "cache-dir=cache",
+                "cache-size-gib=2",
+                "hf-endpoint=http://127.0.0.1:9999"),
+            Map.of("HF_TOKEN", "hf_secret_token", "HYDROGEN_NODE_OFFLINE", "true"));
+    assertThat(c.downloads())
+        .hasValueSatisfying(
+            d -> {
+              assertThat(d.cache()).isEqualTo(dir.resolve("cache"));
+              assertThat(d.cacheBytes()).isEqualTo(2L << 30);
+              assertThat(d.offline()).isTrue();
+              assertThat(d.hfEndpoint().toString()).isEqualTo("http://127.0.0.1:9999");
+              assertThat(d.hfToken()).hasValue("hf_secret_token");
+            });
+    assertThat(c.toString()).doesNotContain("hf_secret_token");
   }
 
   @Test

@@ -154,6 +154,7 @@ class NodeDaemonTest {
             Optional.of("test password"),
             Optional.of(Numeric.toHexStringNoPrefix(key.getEcKeyPair().getPrivateKey()))),
         models,
+        Optional.empty(),
         data,
         Optional.of(new NodeSnapshot.Gpu("Test GPU " + account, 8 * GIB)),
         new InferenceOptions(1),
