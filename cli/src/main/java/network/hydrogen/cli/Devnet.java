@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import network.hydrogen.bridge.Bridge;
 import network.hydrogen.bridge.BridgeConfig;
 import network.hydrogen.chain.Chain;
@@ -27,6 +28,7 @@ import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.node.NodeConfig;
 import network.hydrogen.node.NodeDaemon;
 import network.hydrogen.node.NodeSnapshot;
+import network.hydrogen.node.TaskRunner;
 import network.hydrogen.node.webui.NodeWebUi;
 import network.hydrogen.relay.RelayConfig;
 import network.hydrogen.relay.RelayServer;
@@ -92,9 +94,18 @@ final class Devnet implements AutoCloseable {
 
   /** Starts everything; on any failure stops what had started and rethrows. */
   static Devnet start(Options options) throws IOException {
+    return start(options, (i, config) -> null);
+  }
+
+  /**
+   * As {@link #start(Options)}, node {@code i} (from 1) running its tasks with {@code runners(i,
+   * its config)}, or with the engine where that is null (tests make a node cheat this way).
+   */
+  static Devnet start(Options options, BiFunction<Integer, NodeConfig, TaskRunner> runners)
+      throws IOException {
     Devnet devnet = new Devnet();
     try {
-      devnet.boot(options);
+      devnet.boot(options, runners);
       return devnet;
     } catch (IOException | RuntimeException e) {
       try {
@@ -106,7 +117,8 @@ final class Devnet implements AutoCloseable {
     }
   }
 
-  private void boot(Options options) throws IOException {
+  private void boot(Options options, BiFunction<Integer, NodeConfig, TaskRunner> runners)
+      throws IOException {
     Files.createDirectories(options.data());
     ModelChoice choice = chooseModel(options.models(), options.data());
     this.model = choice.id();
@@ -169,7 +181,9 @@ final class Devnet implements AutoCloseable {
               options.portBase() + 10 + i,
               true,
               POLL);
-      NodeDaemon daemon = track(NodeDaemon.start(config));
+      TaskRunner runner = runners.apply(i, config);
+      NodeDaemon daemon =
+          track(runner == null ? NodeDaemon.start(config) : NodeDaemon.start(config, runner));
       daemon.takeTasks();
       NodeWebUi webUi =
           track(
@@ -184,6 +198,7 @@ final class Devnet implements AutoCloseable {
         BridgeConfig.defaults(options.data().resolve("bridge"), deployment, relayUrl)
             .withPort(options.portBase() + 2)
             .withPageModel(model)
+            .withRateLimit(600, 100)
             .withPollInterval(POLL);
     bridge =
         track(

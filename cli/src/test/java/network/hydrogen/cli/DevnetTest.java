@@ -3,18 +3,34 @@ package network.hydrogen.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.math.BigInteger;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import javax.imageio.ImageIO;
+import network.hydrogen.chain.Deployment;
 import network.hydrogen.chain.HardhatNode;
+import network.hydrogen.chain.TokenContract;
+import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.node.EngineRunner;
+import network.hydrogen.node.NodeConfig;
+import network.hydrogen.node.NodeDaemon;
+import network.hydrogen.node.TaskRunner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole network on this machine, end to end: {@code hydrogen devnet --smoke} on the generated
- * demo model, and a devnet restarted on its data folder that keeps its history and takes new tasks
- * on its fresh chain.
+ * demo model; a devnet restarted on its data folder that keeps its history and takes new tasks on
+ * its fresh chain; four nodes of which one cheats; twenty tasks at once.
  */
 class DevnetTest {
 
@@ -69,9 +85,101 @@ class DevnetTest {
     }
   }
 
+  @Test
+  void aCheaterAmongFourIsSlashedTheHonestArePaidAndNoTokenIsLost() throws Exception {
+    int cheaterIndex = 4;
+    try (Devnet devnet =
+        Devnet.start(
+            options(dir.resolve("data"), 4),
+            (i, config) -> i == cheaterIndex ? cheater(config) : null)) {
+      BridgeApi api = new BridgeApi(devnet.bridgeUrl(), devnet.webKey());
+      NodeDaemon cheat = devnet.nodes().get(cheaterIndex - 1).daemon();
+      for (int attempt = 0; cheat.snapshot().history().isEmpty(); attempt++) {
+        assertThat(attempt).as("the cheater is picked within 10 tasks").isLessThan(10);
+        String id = api.submit(devnet.smokeTask());
+        assertThat(api.await(id, Duration.ofMinutes(2)).path("status").asText())
+            .as("two honest nodes agree")
+            .isEqualTo("succeeded");
+      }
+      await(
+          "the cheater's history shows the slash",
+          () -> cheat.snapshot().history().stream().anyMatch(r -> r.outcome().contains("slashed")));
+      assertThat(cheat.snapshot().history().getFirst().earned()).isNegative();
+      await(
+          "two honest nodes' histories show a payment",
+          () ->
+              devnet.nodes().stream()
+                      .map(Devnet.RunningNode::daemon)
+                      .filter(node -> node != cheat)
+                      .flatMap(node -> node.snapshot().history().stream())
+                      .filter(record -> record.earned().signum() > 0)
+                      .count()
+                  >= 2);
+
+      Deployment deployment = devnet.deployment();
+      TokenContract token = deployment.token(devnet.chain());
+      Set<String> holders = new LinkedHashSet<>();
+      holders.add(deployment.owner().toLowerCase(Locale.ROOT));
+      deployment.accounts().forEach(a -> holders.add(a.address().toLowerCase(Locale.ROOT)));
+      holders.add(deployment.node().toLowerCase(Locale.ROOT));
+      holders.add(deployment.task().toLowerCase(Locale.ROOT));
+      holders.add(deployment.node(devnet.chain()).treasury().toLowerCase(Locale.ROOT));
+      BigInteger held =
+          holders.stream().map(token::balanceOf).reduce(BigInteger.ZERO, BigInteger::add);
+      assertThat(held).as("every CNX is somewhere").isEqualTo(token.totalSupply());
+    }
+  }
+
+  @Test
+  void twentyTasksAtOnceAllFinish() throws Exception {
+    try (Devnet devnet = Devnet.start(options(dir.resolve("data"), 3))) {
+      BridgeApi api = new BridgeApi(devnet.bridgeUrl(), devnet.webKey());
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < 20; i++) {
+        ids.add(api.submit(devnet.smokeTask()));
+      }
+      for (String id : ids) {
+        assertThat(api.await(id, Duration.ofMinutes(4)).path("status").asText())
+            .as("task " + id)
+            .isEqualTo("succeeded");
+      }
+      assertThat(api.list()).hasSize(20);
+    }
+  }
+
+  /** A node that inverts every pixel of its images: its pHashes disagree with the others'. */
+  private static TaskRunner cheater(NodeConfig config) {
+    TaskRunner honest = new EngineRunner(new ModelLibrary(config.modelsDir()), config.inference());
+    return (task, out, progress) -> {
+      List<Path> images = honest.run(task, out, progress);
+      for (Path file : images) {
+        BufferedImage image = ImageIO.read(file.toFile());
+        for (int y = 0; y < image.getHeight(); y++) {
+          for (int x = 0; x < image.getWidth(); x++) {
+            image.setRGB(x, y, ~image.getRGB(x, y));
+          }
+        }
+        ImageIO.write(image, "png", file.toFile());
+      }
+      return images;
+    };
+  }
+
+  private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (!condition.getAsBoolean()) {
+      assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
   private Devnet.Options options(Path data) throws IOException {
+    return options(data, 3);
+  }
+
+  private Devnet.Options options(Path data, int nodes) throws IOException {
     return new Devnet.Options(
-        3,
+        nodes,
         dir.resolve("models"),
         data,
         freePortBase(),
