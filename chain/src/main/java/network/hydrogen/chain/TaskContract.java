@@ -35,6 +35,13 @@ public final class TaskContract {
   private final Chain chain;
   private final String address;
 
+  /**
+   * The gas a disclosure is always given: one estimated as the first of three (about 85k gas) may
+   * be mined after another node's and settle the task instead, paying and freeing the nodes (about
+   * 182k gas), and would run out of gas with the estimate's margin.
+   */
+  static final BigInteger DISCLOSE_GAS_FLOOR = BigInteger.valueOf(300_000);
+
   public TaskContract(Chain chain, String address) {
     this.chain = chain;
     this.address = address;
@@ -93,7 +100,8 @@ public final class TaskContract {
         new Function(
             "disclose",
             List.of(new Uint256(taskId), new DynamicBytes(result.bytes()), new Bytes32(nonce)),
-            List.of()));
+            List.of()),
+        DISCLOSE_GAS_FLOOR);
   }
 
   public Receipt reportUploaded(TransactionSender resultNode, BigInteger taskId) {

@@ -45,21 +45,30 @@ public final class TransactionSender {
 
   /** Calls a contract function in a transaction and waits until it is mined. */
   public Receipt send(String contract, Function function) {
-    return send(contract, FunctionEncoder.encode(function), BigInteger.ZERO, function.getName());
+    return send(contract, function, BigInteger.ZERO);
+  }
+
+  /**
+   * As {@link #send(String, Function)}, with at least {@code gasFloor} gas: for calls whose cost
+   * depends on transactions that may be mined between the estimate and this one.
+   */
+  public Receipt send(String contract, Function function, BigInteger gasFloor) {
+    return send(
+        contract, FunctionEncoder.encode(function), BigInteger.ZERO, function.getName(), gasFloor);
   }
 
   /** Sends ether (wei) to an address. */
   public Receipt sendEther(String to, BigInteger wei) {
-    return send(to, "0x", wei, "ether transfer");
+    return send(to, "0x", wei, "ether transfer", BigInteger.ZERO);
   }
 
   /** Deploys a contract from its creation bytecode (with encoded constructor arguments). */
   public Receipt deploy(String bytecodeWithArguments, String what) {
-    return send(null, bytecodeWithArguments, BigInteger.ZERO, "deploy " + what);
+    return send(null, bytecodeWithArguments, BigInteger.ZERO, "deploy " + what, BigInteger.ZERO);
   }
 
-  private Receipt send(String to, String data, BigInteger value, String what) {
-    BigInteger gasLimit = estimateGas(to, data, value, what);
+  private Receipt send(String to, String data, BigInteger value, String what, BigInteger gasFloor) {
+    BigInteger gasLimit = estimateGas(to, data, value, what).max(gasFloor);
     BigInteger gasPrice = chain.rpc(chain.web3j().ethGasPrice(), "eth_gasPrice").getGasPrice();
     String hash;
     // Nonces are handed out and submitted in order (a node may refuse a nonce gap, as Hardhat does

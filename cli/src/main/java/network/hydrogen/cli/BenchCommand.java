@@ -7,5 +7,10 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks that print figures.",
-    subcommands = {EngineBenchCommand.class, ChainBenchCommand.class, RelayBenchCommand.class})
+    subcommands = {
+      EngineBenchCommand.class,
+      ChainBenchCommand.class,
+      RelayBenchCommand.class,
+      DevnetBenchCommand.class
+    })
 final class BenchCommand extends CommandGroup {}

@@ -260,22 +260,25 @@ final class Devnet implements AutoCloseable {
 
   /**
    * How long the nodes' protocol steps took ({@code fetch_args}, {@code inference}, {@code commit},
-   * {@code disclose}, {@code upload}), in seconds: per step, the mean over the nodes that ran it of
-   * their total time in it.
+   * {@code disclose}, {@code upload}), in seconds: per step, the mean over every time a node took
+   * it.
    */
   Map<String, Double> meanStepSeconds() {
     Map<String, double[]> sums = new TreeMap<>();
     for (RunningNode node : nodes) {
       for (Timer timer : node.daemon().meterRegistry().find("hydrogen.node.step").timers()) {
-        if (timer.count() > 0) {
-          double[] sum = sums.computeIfAbsent(timer.getId().getTag("step"), k -> new double[2]);
-          sum[0] += timer.totalTime(TimeUnit.SECONDS);
-          sum[1]++;
-        }
+        double[] sum = sums.computeIfAbsent(timer.getId().getTag("step"), k -> new double[2]);
+        sum[0] += timer.totalTime(TimeUnit.SECONDS);
+        sum[1] += timer.count();
       }
     }
     Map<String, Double> means = new LinkedHashMap<>();
-    sums.forEach((step, sum) -> means.put(step, sum[0] / sum[1]));
+    sums.forEach(
+        (step, sum) -> {
+          if (sum[1] > 0) {
+            means.put(step, sum[0] / sum[1]);
+          }
+        });
     return means;
   }
 

@@ -165,7 +165,7 @@ final class DevnetCommand implements Callable<Integer> {
         .path("timings_ms")
         .fields()
         .forEachRemaining(e -> out.printf("  %-12s %8d%n", e.getKey(), e.getValue().asLong()));
-    out.println("node steps (s), mean over the nodes that ran them:");
+    out.println("node steps (s), mean over the nodes:");
     devnet
         .meanStepSeconds()
         .forEach((step, took) -> out.printf(Locale.ROOT, "  %-12s %8.3f%n", step, took));
