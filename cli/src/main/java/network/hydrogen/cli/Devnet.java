@@ -200,10 +200,22 @@ final class Devnet implements AutoCloseable {
             .withPageModel(model)
             .withRateLimit(600, 100)
             .withPollInterval(POLL);
-    bridge =
-        track(
-            Bridge.start(
-                bridgeConfig, Credentials.create(deployment.accounts().getFirst().privateKey())));
+    bridge = track(startBridge());
+  }
+
+  private Bridge startBridge() throws IOException {
+    return Bridge.start(
+        bridgeConfig, Credentials.create(chain.deployment().accounts().getFirst().privateKey()));
+  }
+
+  /**
+   * Stops the bridge and starts it again on its data, as after a crash or an upgrade: its tasks
+   * carry on from the chain's state.
+   */
+  void restartBridge() throws IOException {
+    started.remove(bridge);
+    bridge.close();
+    bridge = track(startBridge());
   }
 
   private <T extends AutoCloseable> T track(T part) {

@@ -131,6 +131,27 @@ class DevnetTest {
   }
 
   @Test
+  void aTaskCompletesWhenTheBridgeIsRestartedWhileTheNodesWork() throws Exception {
+    try (Devnet devnet = Devnet.start(options(dir.resolve("data"), 3))) {
+      BridgeApi api = new BridgeApi(devnet.bridgeUrl(), devnet.webKey());
+      String id = api.submit(devnet.smokeTask());
+      await(
+          "the task is on chain",
+          () -> {
+            try {
+              return api.status(id).has("chain_task_id");
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          });
+      devnet.restartBridge();
+      JsonNode done = api.await(id, Duration.ofMinutes(2));
+      assertThat(done.path("status").asText()).isEqualTo("succeeded");
+      assertThat(api.image(id, 0)).isNotEmpty();
+    }
+  }
+
+  @Test
   void twentyTasksAtOnceAllFinish() throws Exception {
     try (Devnet devnet = Devnet.start(options(dir.resolve("data"), 3))) {
       BridgeApi api = new BridgeApi(devnet.bridgeUrl(), devnet.webKey());
@@ -188,7 +209,7 @@ class DevnetTest {
   }
 
   /** A port from which the devnet's ports (up to base + 13 for three nodes) are free. */
-  private static int freePortBase() throws IOException {
+  static int freePortBase() throws IOException {
     for (int attempt = 0; attempt < 50; attempt++) {
       int base;
       try (ServerSocket socket = new ServerSocket(0)) {
