@@ -22,6 +22,7 @@ import network.hydrogen.chain.Chain;
 import network.hydrogen.chain.Deployment;
 import network.hydrogen.chain.DevChain;
 import network.hydrogen.chain.TokenContract;
+import network.hydrogen.chain.TransactionSender;
 import network.hydrogen.engine.bench.RandomCheckpoint;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.library.ModelLibrary;
@@ -78,8 +79,8 @@ final class Devnet implements AutoCloseable {
     }
   }
 
-  /** A started node: its daemon and WebUI. */
-  record RunningNode(NodeDaemon daemon, NodeWebUi webUi) {}
+  /** A started node: its config, daemon and WebUI. */
+  record RunningNode(NodeConfig config, NodeDaemon daemon, NodeWebUi webUi) {}
 
   private final List<AutoCloseable> started = new ArrayList<>();
   private final List<RunningNode> nodes = new ArrayList<>();
@@ -181,18 +182,7 @@ final class Devnet implements AutoCloseable {
               options.portBase() + 10 + i,
               true,
               POLL);
-      TaskRunner runner = runners.apply(i, config);
-      NodeDaemon daemon =
-          track(runner == null ? NodeDaemon.start(config) : NodeDaemon.start(config, runner));
-      daemon.takeTasks();
-      NodeWebUi webUi =
-          track(
-              NodeWebUi.start(
-                  daemon,
-                  config.webUiHost(),
-                  config.webUiPort(),
-                  Optional.of(daemon.meterRegistry())));
-      nodes.add(new RunningNode(daemon, webUi));
+      nodes.add(startNode(config, runners.apply(i, config)));
     }
     bridgeConfig =
         BridgeConfig.defaults(options.data().resolve("bridge"), deployment, relayUrl)
@@ -201,6 +191,43 @@ final class Devnet implements AutoCloseable {
             .withRateLimit(600, 100)
             .withPollInterval(POLL);
     bridge = track(startBridge());
+  }
+
+  /** Starts a node on {@code config}, running tasks with {@code runner} (null: the engine). */
+  private RunningNode startNode(NodeConfig config, TaskRunner runner) throws IOException {
+    NodeDaemon daemon =
+        track(runner == null ? NodeDaemon.start(config) : NodeDaemon.start(config, runner));
+    daemon.takeTasks();
+    NodeWebUi webUi =
+        track(
+            NodeWebUi.start(
+                daemon,
+                config.webUiHost(),
+                config.webUiPort(),
+                Optional.of(daemon.meterRegistry())));
+    return new RunningNode(config, daemon, webUi);
+  }
+
+  /**
+   * Stops node {@code i} (from 1) at once, whatever it is doing, as a crash would: it commits
+   * nothing more until {@link #restartNode}.
+   */
+  void killNode(int i) {
+    RunningNode node = nodes.get(i - 1);
+    started.remove(node.webUi());
+    started.remove(node.daemon());
+    node.webUi().close();
+    node.daemon().close();
+  }
+
+  /** Starts node {@code i} (from 1) again on its data folder, running tasks with the engine. */
+  void restartNode(int i) throws IOException {
+    nodes.set(i - 1, startNode(nodes.get(i - 1).config(), null));
+  }
+
+  /** The deployer of the contracts, who may set the Task contract's parameters. */
+  TransactionSender owner() {
+    return chain.chain().sender(chain.node().accounts().getFirst());
   }
 
   private Bridge startBridge() throws IOException {

@@ -14,10 +14,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 import javax.imageio.ImageIO;
 import network.hydrogen.chain.Deployment;
 import network.hydrogen.chain.HardhatNode;
+import network.hydrogen.chain.TaskContract;
+import network.hydrogen.chain.TaskParameters;
 import network.hydrogen.chain.TokenContract;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.node.EngineRunner;
@@ -148,6 +151,65 @@ class DevnetTest {
       JsonNode done = api.await(id, Duration.ofMinutes(2));
       assertThat(done.path("status").asText()).isEqualTo("succeeded");
       assertThat(api.image(id, 0)).isNotEmpty();
+    }
+  }
+
+  @Test
+  void aNodeKilledMidTaskIsTimedOutAndTheTaskSucceedsOnceSubmittedAgain() throws Exception {
+    TaskRunner longInference =
+        (task, out, progress) -> {
+          try {
+            Thread.sleep(Long.MAX_VALUE); // until the node is killed
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          throw new CancellationException("killed");
+        };
+    try (Devnet devnet =
+        Devnet.start(
+            options(dir.resolve("data"), 4), (i, config) -> i == 1 ? longInference : null)) {
+      TaskContract tasks = devnet.deployment().task(devnet.chain());
+      TaskParameters p = tasks.parameters();
+      tasks.setParameters(
+          devnet.owner(),
+          new TaskParameters(
+              p.feePerNode(),
+              p.distanceThreshold(),
+              Duration.ofSeconds(8),
+              p.discloseTimeout(),
+              p.uploadTimeout(),
+              p.timeoutPenalty()));
+      BridgeApi api = new BridgeApi(devnet.bridgeUrl(), devnet.webKey());
+      NodeDaemon first = devnet.nodes().getFirst().daemon();
+      String id = null;
+      for (int attempt = 0; first.snapshot().task().isEmpty(); attempt++) {
+        assertThat(attempt).as("node 1 is picked within 10 tasks").isLessThan(10);
+        id = api.submit(devnet.smokeTask());
+        String submitted = id;
+        await(
+            "node 1 runs task " + id + ", or the task ends without it",
+            () -> {
+              try {
+                return first.snapshot().task().isPresent()
+                    || BridgeApi.ended(api.status(submitted));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+      }
+      devnet.killNode(1);
+
+      JsonNode done = api.await(id, Duration.ofMinutes(3));
+      assertThat(done.path("status").asText()).isEqualTo("succeeded");
+      assertThat(done.path("attempt").asInt()).as("submitted again after the timeout").isEqualTo(2);
+
+      devnet.restartNode(1);
+      NodeDaemon restarted = devnet.nodes().getFirst().daemon();
+      await(
+          "the restarted node's history shows the penalty",
+          () ->
+              restarted.snapshot().history().stream()
+                  .anyMatch(r -> r.outcome().contains("penalised") && r.earned().signum() < 0));
     }
   }
 
