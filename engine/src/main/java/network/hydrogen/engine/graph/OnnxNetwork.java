@@ -107,7 +107,14 @@ final class OnnxNetwork implements AutoCloseable {
       return new OnnxNetwork(name, env, session, tensors);
     } catch (OrtException e) {
       tensors.forEach(OnnxTensor::close);
-      throw new InferenceException("cannot create the " + name + " session: " + e.getMessage(), e);
+      throw new InferenceException(
+          "cannot create the "
+              + name
+              + " session with the weights of "
+              + source.describe()
+              + ": "
+              + e.getMessage(),
+          e);
     } catch (RuntimeException | IOException e) {
       tensors.forEach(OnnxTensor::close);
       throw e;
