@@ -140,7 +140,12 @@ final class OnnxNetwork implements AutoCloseable {
         Path link = links.get(file);
         if (link == null) {
           link = dir.resolve(links.size() + "-" + file.getFileName());
-          Files.createSymbolicLink(link, file);
+          try {
+            Files.createSymbolicLink(link, file);
+          } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("cannot link to {} ({}); all weights go through memory", file, e.toString());
+            return Map.of();
+          }
           links.put(file, link);
         }
         ranges.put(parameter, new FileRange(link, range.get().offset(), range.get().length()));
@@ -149,13 +154,15 @@ final class OnnxNetwork implements AutoCloseable {
     return ranges;
   }
 
-  private static void deleteFlat(Path dir) throws IOException {
+  private static void deleteFlat(Path dir) {
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.toList()) {
         Files.delete(file);
       }
+      Files.delete(dir);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", dir, e.toString());
     }
-    Files.delete(dir);
   }
 
   /** Tries the plan's choices in order; the first session that opens is the one. */
