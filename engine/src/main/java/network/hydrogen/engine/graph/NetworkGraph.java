@@ -14,7 +14,7 @@ record NetworkGraph(ModelProto model, Map<String, long[]> parameters) {
 
   /**
    * The serialized model, the parameters in {@code inFiles} pointing at their bytes as external
-   * data (file names relative to the folder ONNX Runtime is given); the others stay placeholders.
+   * data (file names relative to the model file's folder); the others stay placeholders.
    */
   byte[] bytes(Map<String, FileRange> inFiles) {
     ModelProto.Builder builder = model.toBuilder();

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  */
 public record FileRange(Path file, long offset, long length) {
 
-  /** The first {@code length / parts} bytes of block {@code part}. */
+  /** Block {@code part} of {@code parts} equal blocks (a row block of a fused matrix). */
   FileRange part(int part, int parts) {
     long size = length / parts;
     return new FileRange(file, offset + part * size, size);
