@@ -74,7 +74,10 @@ public final class UNetVsExport {
       case "compare" -> compare(args);
       case "memory" -> memory(args);
       case "profile" -> profile(args);
-      case "dump" -> Files.write(Path.of(args[2]), UNetGraph.build(unetConfig(Path.of(args[1]))).model());
+      case "dump" ->
+          Files.write(
+              Path.of(args[2]),
+              UNetGraph.build(unetConfig(Path.of(args[1]))).model().toByteArray());
       default -> throw new IllegalArgumentException("unknown mode " + mode);
     }
   }
@@ -188,7 +191,8 @@ public final class UNetVsExport {
     List<OnnxTensor> weights = new ArrayList<>();
     String prefix = out.resolve(which).toString();
     if (which.equals("engine")) {
-      // The engine's own graph and weights, opened as OnnxNetwork does, plus the profiler.
+      // The engine's own graph, plus the profiler; its weights handed over from memory (OnnxNetwork
+      // reads fp32 ones from their file in place, which changes memory, not the kernels profiled).
       UNetConfig config = unetConfig(unetDir);
       NetworkGraph graph = UNetGraph.build(config);
       WeightSource source = weightSource(unetDir);
@@ -202,11 +206,11 @@ public final class UNetVsExport {
       }
       OrtSession.SessionOptions options = sessionOptions(threads);
       options.addExternalInitializers(initializers);
-      session = bench.env.createSession(graph.model(), options);
+      session = bench.env.createSession(graph.model().toByteArray(), options);
       bench.runNamed(session, ENGINE_INPUTS); // warm-up
       options.enableProfiling(prefix + "-profile");
       session.close();
-      session = bench.env.createSession(graph.model(), options);
+      session = bench.env.createSession(graph.model().toByteArray(), options);
     } else {
       session = bench.exportedSession(onnx, threads, null);
       bench.runExported(session); // warm-up

@@ -30,6 +30,10 @@ import network.hydrogen.engine.model.ParameterLayout;
 final class GraphBuilder {
 
   static final int OPSET = 17;
+
+  /** The domain of ONNX Runtime's contrib operators (FusedMatMul). */
+  static final String MICROSOFT = "com.microsoft";
+
   private static final long IR_VERSION = 8;
 
   private final GraphProto.Builder graph = GraphProto.newBuilder();
@@ -156,6 +160,14 @@ final class GraphBuilder {
     return nodeOutputs(opType, inputs, 1, attributes).getFirst();
   }
 
+  /** Adds a node of an operator in {@code domain} with one output and returns its name. */
+  String node(String domain, String opType, List<String> inputs, AttributeProto... attributes) {
+    String output = node(opType, inputs, attributes);
+    int last = graph.getNodeCount() - 1;
+    graph.setNode(last, graph.getNode(last).toBuilder().setDomain(domain));
+    return output;
+  }
+
   /** Adds a node with {@code outputs} outputs and returns their names. */
   List<String> nodeOutputs(
       String opType, List<String> inputs, int outputs, AttributeProto... attributes) {
@@ -274,8 +286,9 @@ final class GraphBuilder {
             .setIrVersion(IR_VERSION)
             .setProducerName("hydrogen-engine")
             .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+            .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(MICROSOFT).setVersion(1))
             .setGraph(graph)
             .build();
-    return new NetworkGraph(model.toByteArray(), Collections.unmodifiableMap(parameters));
+    return new NetworkGraph(model, Collections.unmodifiableMap(parameters));
   }
 }

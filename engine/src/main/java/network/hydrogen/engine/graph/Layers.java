@@ -17,9 +17,17 @@ final class Layers {
 
   private Layers() {}
 
-  /** {@code torch.nn.Linear}: {@code x @ W^T + b} over the last axis of any-rank {@code x}. */
+  /**
+   * {@code torch.nn.Linear}: {@code x @ W^T + b} over the last axis of any-rank {@code x}, as
+   * FusedMatMul with transB so that ONNX Runtime keeps no transposed copy of {@code W}.
+   */
   static String linear(GraphBuilder g, String prefix, String x, boolean bias) {
-    String y = g.matMul(x, g.transpose(g.parameter(prefix + ".weight"), 1, 0));
+    String y =
+        g.node(
+            GraphBuilder.MICROSOFT,
+            "FusedMatMul",
+            List.of(x, g.parameter(prefix + ".weight")),
+            attr("transB", 1L));
     return bias ? g.add(y, g.parameter(prefix + ".bias")) : y;
   }
 

@@ -10,20 +10,28 @@ import ai.onnxruntime.OrtSession;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import network.hydrogen.engine.model.FileRange;
 import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.WeightSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * An ONNX Runtime session of a built graph whose weights are handed over as external initializers
- * straight from the (memory-mapped) checkpoint; owns the session and the weight tensors.
+ * An ONNX Runtime session of a built graph. Weights stored in a file as the graph wants them are
+ * read by ONNX Runtime itself, as external data, so that it can drop them once pre-packed; the rest
+ * (converted, patched, rearranged) are handed over as external initializers from memory. Owns the
+ * session and those in-memory weight tensors.
  */
 final class OnnxNetwork implements AutoCloseable {
 
@@ -81,22 +89,79 @@ final class OnnxNetwork implements AutoCloseable {
     ProviderPlan plan = ProviderPlan.of(options, available);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     List<OnnxTensor> tensors = new ArrayList<>();
+    Path dir = Files.createTempDirectory("hydrogen-session-");
     try {
+      Map<String, FileRange> inFiles = linkedRanges(graph, source, dir);
       Map<String, OnnxTensorLike> initializers = new LinkedHashMap<>();
       for (Map.Entry<String, long[]> parameter : graph.parameters().entrySet()) {
+        if (inFiles.containsKey(parameter.getKey())) {
+          continue;
+        }
         FloatBuffer values = source.tensor(parameter.getKey()).toFloat32();
         OnnxTensor tensor = OnnxTensor.createTensor(env, values, parameter.getValue());
         tensors.add(tensor);
         initializers.put(parameter.getKey(), tensor);
       }
-      OrtSession session = session(name, env, graph, options, initializers, plan);
+      Path model = Files.write(dir.resolve("model.onnx"), graph.bytes(inFiles));
+      OrtSession session = session(name, env, model, options, initializers, plan);
       return new OnnxNetwork(name, env, session, tensors);
     } catch (OrtException e) {
       tensors.forEach(OnnxTensor::close);
-      throw new InferenceException("cannot create the " + name + " session: " + e.getMessage(), e);
+      throw new InferenceException(
+          "cannot create the "
+              + name
+              + " session with the weights of "
+              + source.describe()
+              + ": "
+              + e.getMessage(),
+          e);
     } catch (RuntimeException | IOException e) {
       tensors.forEach(OnnxTensor::close);
       throw e;
+    } finally {
+      deleteFlat(dir);
+    }
+  }
+
+  /**
+   * The parameters ONNX Runtime reads from their files itself (those stored there as fp32,
+   * unchanged), pointing at symbolic links to their files in {@code dir}, where the model is
+   * written: ONNX Runtime reads external data relative to the model's folder, and only while it
+   * creates the session, so the folder is deleted right after.
+   */
+  private static Map<String, FileRange> linkedRanges(
+      NetworkGraph graph, WeightSource source, Path dir) throws IOException {
+    Map<Path, Path> links = new HashMap<>();
+    Map<String, FileRange> ranges = new LinkedHashMap<>();
+    for (String parameter : graph.parameters().keySet()) {
+      Optional<FileRange> range = source.fp32Range(parameter);
+      if (range.isPresent()) {
+        Path file = range.get().file().toAbsolutePath();
+        Path link = links.get(file);
+        if (link == null) {
+          link = dir.resolve(links.size() + "-" + file.getFileName());
+          try {
+            Files.createSymbolicLink(link, file);
+          } catch (IOException | UnsupportedOperationException e) {
+            LOG.warn("cannot link to {} ({}); all weights go through memory", file, e.toString());
+            return Map.of();
+          }
+          links.put(file, link);
+        }
+        ranges.put(parameter, new FileRange(link, range.get().offset(), range.get().length()));
+      }
+    }
+    return ranges;
+  }
+
+  private static void deleteFlat(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        Files.delete(file);
+      }
+      Files.delete(dir);
+    } catch (IOException e) {
+      LOG.warn("cannot delete {}: {}", dir, e.toString());
     }
   }
 
@@ -104,7 +169,7 @@ final class OnnxNetwork implements AutoCloseable {
   private static OrtSession session(
       String name,
       OrtEnvironment env,
-      NetworkGraph graph,
+      Path model,
       InferenceOptions options,
       Map<String, OnnxTensorLike> initializers,
       ProviderPlan plan)
@@ -136,7 +201,7 @@ final class OnnxNetwork implements AutoCloseable {
           }
           throw e;
         }
-        OrtSession session = env.createSession(graph.model(), sessionOptions);
+        OrtSession session = env.createSession(model.toString(), sessionOptions);
         LOG.info(
             "{} runs on {}; {}{}",
             name,

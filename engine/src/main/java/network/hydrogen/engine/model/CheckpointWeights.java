@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -158,6 +159,14 @@ final class CheckpointWeights implements WeightSource {
       }
     }
     return out.asReadOnlyBuffer();
+  }
+
+  @Override
+  public Optional<FileRange> fp32Range(String name) {
+    Slice slice = sliceOf(name);
+    return slice.transposed()
+        ? Optional.empty()
+        : file.fp32Range(slice.key()).map(range -> range.part(slice.part(), slice.parts()));
   }
 
   @Override

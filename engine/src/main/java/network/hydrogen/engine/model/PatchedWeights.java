@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -74,6 +75,11 @@ public final class PatchedWeights implements WeightSource {
   @Override
   public DType dtype(String name) throws IOException {
     return patches.containsKey(name) ? DType.F32 : base.dtype(name);
+  }
+
+  @Override
+  public Optional<FileRange> fp32Range(String name) throws IOException {
+    return patches.containsKey(name) ? Optional.empty() : base.fp32Range(name);
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -191,6 +192,14 @@ public final class SafeTensorsFile {
   /** The tensor's element type, without mapping its bytes. */
   public DType dtype(String name) {
     return entry(name).dtype();
+  }
+
+  /** Where the tensor's bytes lie in the file, when it is stored as fp32. */
+  public Optional<FileRange> fp32Range(String name) {
+    Entry entry = entry(name);
+    return entry.dtype() == DType.F32
+        ? Optional.of(new FileRange(path, dataStart + entry.begin(), entry.end() - entry.begin()))
+        : Optional.empty();
   }
 
   /** Maps the tensor's bytes read-only. */

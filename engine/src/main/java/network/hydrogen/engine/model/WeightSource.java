@@ -5,6 +5,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,6 +39,15 @@ public interface WeightSource {
   /** The element type of that parameter; implementations answer without mapping. */
   default DType dtype(String name) throws IOException {
     return tensor(name).dtype();
+  }
+
+  /**
+   * Where that parameter's bytes lie in a file exactly as the network wants them: fp32, contiguous,
+   * unchanged. Empty when they must be converted, patched or rearranged first (then only {@link
+   * #tensor} gives them).
+   */
+  default Optional<FileRange> fp32Range(String name) throws IOException {
+    return Optional.empty();
   }
 
   /** The union of one or more safetensors files (a sharded or single weights file). */
@@ -76,6 +86,11 @@ public interface WeightSource {
       @Override
       public DType dtype(String name) {
         return fileOf(name).dtype(name);
+      }
+
+      @Override
+      public Optional<FileRange> fp32Range(String name) {
+        return fileOf(name).fp32Range(name);
       }
 
       private SafeTensorsFile fileOf(String name) {
