@@ -20,6 +20,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.imageio.ImageIO;
 import network.hydrogen.chain.Chain;
 import network.hydrogen.chain.ChainException;
@@ -121,16 +122,25 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
    */
   public static NodeDaemon start(NodeConfig config) throws IOException {
     ModelLibrary library = new ModelLibrary(config.modelsDir());
-    return start(
-        config,
-        new EngineRunner(
-            library,
-            config
-                .downloads()
-                .map(
-                    settings ->
-                        new ModelStore(Optional.of(library), settings, DownloadListener.NONE)),
-            config.inference()));
+    AtomicReference<NodeDaemon> started = new AtomicReference<>();
+    DownloadListener progress =
+        (file, done, total) -> {
+          NodeDaemon daemon = started.get();
+          if (daemon != null) {
+            daemon.downloading(file, done, total);
+          }
+        };
+    NodeDaemon daemon =
+        start(
+            config,
+            new EngineRunner(
+                library,
+                config
+                    .downloads()
+                    .map(settings -> new ModelStore(Optional.of(library), settings, progress)),
+                config.inference()));
+    started.set(daemon);
+    return daemon;
   }
 
   /**
@@ -897,6 +907,35 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
       activity = now;
       publish();
     }
+  }
+
+  /** Shows a model download of the running task as its stage, once per whole percent. */
+  private void downloading(String file, long done, long total) {
+    NodeSnapshot.CurrentTask task = current;
+    if (task == null) {
+      return;
+    }
+    String words = downloadWords(file, done, total);
+    if (!words.equals(task.stage())) {
+      current = new NodeSnapshot.CurrentTask(task.taskId(), words, 0, 0, task.started());
+      publish();
+    }
+  }
+
+  /** A download's progress in words: the file, the whole percent done and the size. */
+  static String downloadWords(String file, long done, long total) {
+    return total > 0
+        ? "downloading " + file + ": " + done * 100 / total + "% of " + size(total)
+        : "downloading " + file + ": " + size(done);
+  }
+
+  private static String size(long bytes) {
+    if (bytes >= 1L << 30) {
+      return gib(bytes);
+    }
+    return bytes >= 1L << 20
+        ? String.format(Locale.ROOT, "%.1f MiB", bytes / (double) (1L << 20))
+        : String.format(Locale.ROOT, "%.1f KiB", bytes / 1024.0);
   }
 
   private void progress(BigInteger id, Instant started, int done, int total) {
