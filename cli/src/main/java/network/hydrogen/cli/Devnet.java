@@ -137,23 +137,11 @@ final class Devnet implements AutoCloseable {
     // the bridge keeps every image it fetched, so the relay starts empty with the chain.
     Path relayData = options.data().resolve("relay");
     FileTrees.delete(relayData);
-    RelayConfig relayDefaults =
-        RelayConfig.defaults(relayData, deployment.rpcUrl(), deployment.task());
     relay =
         track(
             RelayServer.start(
-                new RelayConfig(
-                    relayDefaults.host(),
-                    options.portBase() + 1,
-                    relayDefaults.dataDir(),
-                    relayDefaults.rpcUrl(),
-                    relayDefaults.taskContract(),
-                    relayDefaults.maxArgsBytes(),
-                    relayDefaults.maxImageBytes(),
-                    relayDefaults.maxImages(),
-                    relayDefaults.maxImageSide(),
-                    relayDefaults.clockSkew(),
-                    relayDefaults.retention()),
+                RelayConfig.defaults(relayData, deployment.rpcUrl(), deployment.task())
+                    .withPort(options.portBase() + 1),
                 deployment.task(chain.chain())));
     URI relayUrl = URI.create("http://127.0.0.1:" + relay.port());
     for (int i = 1; i <= options.nodes(); i++) {

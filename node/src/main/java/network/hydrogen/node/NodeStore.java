@@ -82,13 +82,7 @@ final class NodeStore implements AutoCloseable {
 
   /** The chain (and Task contract) this store's tasks and event position belong to, if known. */
   synchronized Optional<String> chain() {
-    try (PreparedStatement st =
-        db.prepareStatement("SELECT value FROM settings WHERE key = 'chain'")) {
-      ResultSet rs = st.executeQuery();
-      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
-    } catch (SQLException e) {
-      throw failure(e);
-    }
+    return setting("chain");
   }
 
   /**
@@ -104,28 +98,36 @@ final class NodeStore implements AutoCloseable {
       update("DELETE FROM settings WHERE key = 'last_block'");
       forgotten = update("DELETE FROM tasks");
     }
-    update(
-        "INSERT INTO settings(key, value) VALUES ('chain', ?)"
-            + " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        chain);
+    setSetting("chain", chain);
     return forgotten;
   }
 
   synchronized OptionalLong lastBlock() {
-    try (PreparedStatement st =
-        db.prepareStatement("SELECT value FROM settings WHERE key = 'last_block'")) {
+    return setting("last_block")
+        .map(value -> OptionalLong.of(Long.parseLong(value)))
+        .orElse(OptionalLong.empty());
+  }
+
+  synchronized void setLastBlock(long block) {
+    setSetting("last_block", Long.toString(block));
+  }
+
+  private Optional<String> setting(String key) {
+    try (PreparedStatement st = db.prepareStatement("SELECT value FROM settings WHERE key = ?")) {
+      st.setString(1, key);
       ResultSet rs = st.executeQuery();
-      return rs.next() ? OptionalLong.of(Long.parseLong(rs.getString(1))) : OptionalLong.empty();
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
     } catch (SQLException e) {
       throw failure(e);
     }
   }
 
-  synchronized void setLastBlock(long block) {
+  private void setSetting(String key, String value) {
     update(
-        "INSERT INTO settings(key, value) VALUES ('last_block', ?)"
+        "INSERT INTO settings(key, value) VALUES (?, ?)"
             + " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        Long.toString(block));
+        key,
+        value);
   }
 
   /** Records a task this node was selected for; false when it was known already. */

@@ -103,7 +103,7 @@ public final class SafetyChecker implements AutoCloseable {
     for (int i = 0; i < count; i++) {
       rgb[i] = PngImages.toRgb(images.images(), i, images.height(), images.width());
     }
-    FloatTensor embeds = encoder.embed(processor.pixels(rgb, images.width(), images.height()));
+    FloatTensor embeds = embed(rgb, images.width(), images.height());
     int width = (int) embeds.dim(1);
     float[] checked = images.images().clone();
     int imageSize = 3 * images.width() * images.height();
