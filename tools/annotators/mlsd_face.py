@@ -859,6 +859,39 @@ def export(args):
         model.load_state_dict(torch.load(pth, map_location="cpu"), strict=True)
     export_mlsd(model, os.path.join(args.out, MLSD_ONNX))
     print("wrote", os.path.join(args.out, MLSD_ONNX))
+    if args.random:
+        print("mediapipe_face: no random export (MediaPipe ships .tflite files, not a torch class);"
+              " the stand-ins of `reference` carry its contract")
+        return
+    export_mediapipe(args.checkpoints, args.out)
+
+
+def export_mediapipe(checkpoints, out):
+    """MediaPipe's face_detection_short_range.tflite and face_landmark_with_attention.tflite (from
+    the mediapipe wheel's mediapipe/modules/face_detection and face_landmark folders) to ONNX with
+    tf2onnx, inputs and outputs kept in the TFLite order. The attention model uses MediaPipe's
+    custom TFLite ops (TransformTensorBilinear, TransformLandmarks, Landmarks2TransformMatrix,
+    mediapipe/util/tflite/operations), which tf2onnx has no handlers for: its conversion is
+    expected to fail until they are written as ONNX subgraphs."""
+    try:
+        import tf2onnx
+    except ImportError:
+        print("mediapipe_face: tf2onnx is not installed; `pip install tf2onnx tensorflow-cpu` and run"
+              " export again to convert face_detection_short_range.tflite and"
+              " face_landmark_with_attention.tflite")
+        return
+    for tflite, onnx_name in [("face_detection_short_range.tflite", FACE_DETECTOR_ONNX),
+                              ("face_landmark_with_attention.tflite", FACE_LANDMARK_ONNX)]:
+        source = os.path.join(checkpoints, tflite)
+        if not os.path.isfile(source):
+            print("mediapipe_face: no", source, "- skipped", onnx_name)
+            continue
+        target = os.path.join(out, onnx_name)
+        try:
+            tf2onnx.convert.from_tflite(source, opset=17, output_path=target)
+            print("wrote", target)
+        except Exception as e:  # the custom ops of the attention model end up here
+            print("mediapipe_face: tf2onnx could not convert", source, ":", e)
 
 
 def main():
