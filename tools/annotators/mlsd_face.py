@@ -212,6 +212,15 @@ def reference_mlsd():
         ("mlsd_136x60", 10, 100),
         ("mlsd_136x60", 30, 60),
     ]
+    # cv2.line one pixel wide, segments partly or wholly outside included: each in its own level.
+    rng = np.random.default_rng(11)
+    segments = rng.integers(-30, 90, size=(60, 4))
+    canvas = np.zeros((48, 64), np.uint8)
+    for i, (x0, y0, x1, y1) in enumerate(segments):
+        cv2.line(canvas, (int(x0), int(y0)), (int(x1), int(y1)), int(4 * i + 10), 1)
+    np.savetxt(OUT + "thin_lines.txt", segments, fmt="%d")
+    save_png(OUT + "thin_lines_64x48.png", canvas)
+
     onnx_net = OnnxModule(OUT + "mlsd_standin.onnx")
     for name, thr_v, thr_d in cases:
         out = mlsd_detect(net, images[name], thr_v, thr_d)

@@ -11,7 +11,7 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
+public sealed interface Preprocessor permits CannyDetector, ContentShuffle, MlsdDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -33,6 +33,8 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
       case TaskArgs.Preprocess.Canny canny -> canny(canny.lowThreshold(), canny.highThreshold());
       case TaskArgs.Preprocess.Shuffle shuffle ->
           shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
+      case TaskArgs.Preprocess.Mlsd mlsd ->
+          new MlsdDetector(mlsd.thrV(), mlsd.thrD(), files.locate(MlsdDetector.FILE));
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
       default -> throw notRunHere(preprocess.method());
     };
