@@ -843,7 +843,28 @@ def reference_mediapipe_face():
               int(out.any(axis=2).sum()), "differing with onnxruntime",
               int((with_ort != out).any(axis=2).sum()))
 
-    # Raw outputs for the padded image: the detector's scores and the first face's mesh.
+    # cv2.line two pixels wide between points inside the image (as the face drawing has them),
+    # many on its border; cv2.warpPerspective of rotated ROIs as the ImageToTensor converter does.
+    rng = np.random.default_rng(12)
+    segments = np.stack([rng.integers(0, 64, 80), rng.integers(0, 48, 80),
+                         rng.integers(0, 64, 80), rng.integers(0, 48, 80)], axis=1)
+    segments[::3, 0] = rng.choice([0, 63], len(segments[::3]))
+    segments[1::3, 3] = rng.choice([0, 47], len(segments[1::3]))
+    canvas = np.zeros((48, 64, 3), np.uint8)
+    for i, (x0, y0, x1, y1) in enumerate(segments):
+        cv2.line(canvas, (int(x0), int(y0)), (int(x1), int(y1)), (int(3 * i), 200, 255 - int(3 * i)), 2)
+    np.savetxt(OUT + "thick_lines.txt", segments, fmt="%d")
+    save_png(OUT + "thick_lines_64x48.png", canvas)
+    padded = np.pad(rgb, [[0, pad64(rgb.shape[0])], [0, pad64(rgb.shape[1])], [0, 0]], mode="edge")
+    rois = [(70.25, 40.5, 90.0, 90.0, 0.3), (150.0, 100.0, 70.5, 60.25, -0.2)]
+    with open(OUT + "warps.txt", "w") as out:
+        for n, roi in enumerate(rois):
+            for border, name in [(cv2.BORDER_CONSTANT, "zero"), (cv2.BORDER_REPLICATE, "replicate")]:
+                tensor = warp_to_tensor(padded, tuple(F(v) for v in roi), 48, border, 0.0, 255.0)
+                save_png(f"{OUT}warp{n}_{name}.png", np.rint(tensor[0]).astype(np.uint8))
+            out.write(" ".join(repr(float(F(v))) for v in roi) + "\n")
+
+    # Raw outputs for the padded image: the detector's scores.
     padded = np.pad(rgb, [[0, pad64(rgb.shape[0])], [0, pad64(rgb.shape[1])], [0, 0]], mode="edge")
     height, width, _ = padded.shape
     letterbox = letterbox_roi(width, height)

@@ -11,7 +11,8 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle, MlsdDetector {
+public sealed interface Preprocessor
+    permits CannyDetector, ContentShuffle, MlsdDetector, MediapipeFaceDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -35,6 +36,12 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle, Mlsd
           shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
       case TaskArgs.Preprocess.Mlsd mlsd ->
           new MlsdDetector(mlsd.thrV(), mlsd.thrD(), files.locate(MlsdDetector.FILE));
+      case TaskArgs.Preprocess.MediapipeFace face ->
+          new MediapipeFaceDetector(
+              face.maxFaces(),
+              face.minConfidence(),
+              files.locate(MediapipeFaceDetector.DETECTOR_FILE),
+              files.locate(MediapipeFaceDetector.LANDMARK_FILE));
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
       default -> throw notRunHere(preprocess.method());
     };

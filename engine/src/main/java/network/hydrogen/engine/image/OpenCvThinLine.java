@@ -72,7 +72,7 @@ public final class OpenCvThinLine {
    * {@code cv::clipLine}: clips {@code x0, y0, x1, y1} in place to {@code [0, width-1] x [0,
    * height-1]}; false when nothing of the segment is inside.
    */
-  static boolean clip(int width, int height, long[] p) {
+  static boolean clip(long width, long height, long[] p) {
     if (width <= 0 || height <= 0) {
       return false;
     }
