@@ -899,10 +899,11 @@ def export(args):
 def export_mediapipe(checkpoints, out):
     """MediaPipe's face_detection_short_range.tflite and face_landmark_with_attention.tflite (from
     the mediapipe wheel's mediapipe/modules/face_detection and face_landmark folders) to ONNX with
-    tf2onnx, inputs and outputs kept in the TFLite order. The attention model uses MediaPipe's
-    custom TFLite ops (TransformTensorBilinear, TransformLandmarks, Landmarks2TransformMatrix,
-    mediapipe/util/tflite/operations), which tf2onnx has no handlers for: its conversion is
-    expected to fail until they are written as ONNX subgraphs."""
+    tf2onnx, inputs and outputs kept in the TFLite order. Untried: neither tf2onnx nor the files
+    were available where this was written. MediaPipe runs the attention model with its custom-op
+    resolver (TransformTensorBilinear, TransformLandmarks, Landmarks2TransformMatrix in
+    mediapipe/util/tflite/operations), which tf2onnx has no handlers for: expect that conversion
+    to need them written as ONNX subgraphs."""
     try:
         import tf2onnx
     except ImportError:
