@@ -27,8 +27,9 @@ import network.hydrogen.engine.image.OpenCvThinLine;
  * non-maximum suppression, the 200 best centres, those scoring above {@code thr_v / 100} whose
  * segment is longer than {@code thr_d / 100} output pixels (the task's percent, the seed's {@code
  * FloatFractionAsInt}), scaled by 2 to image pixels, truncated to integers and drawn with {@code
- * cv2.line}. Ties at the 200th score are broken by position (torch's {@code topk} leaves their
- * order open).
+ * cv2.line}. The thresholds compare in float32, as numpy 2 compares a float32 score with a Python
+ * float; ties at the 200th score are broken by position (torch's {@code topk} leaves their order
+ * open).
  */
 record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
 
