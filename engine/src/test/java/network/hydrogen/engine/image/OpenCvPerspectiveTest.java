@@ -15,9 +15,8 @@ class OpenCvPerspectiveTest {
   /**
    * Rotated rectangles of the padded faces image cropped to 48x48 by cv2.boxPoints,
    * getPerspectiveTransform and warpPerspective, partly outside the image. One value of the 13824
-   * differs, by one level: OpenCV lands on the other side of a rounding tie there (a pixel whose
-   * lower neighbours are outside the image, where it seems to compute the source point in double;
-   * about one pixel in ten thousand in a sweep over random rectangles).
+   * differs, by one level: OpenCV's source point there is a float step more precise and a value
+   * near .5 rounds the other way (see OpenCvPerspective).
    */
   @ParameterizedTest
   @CsvSource({"0, zero", "0, replicate", "1, zero", "1, replicate"})
