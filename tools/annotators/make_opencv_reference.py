@@ -8,7 +8,7 @@ below), numpy 2.x. Run from the repo root:
     python tools/annotators/make_opencv_reference.py
 
 Writes engine/src/test/resources/opencv/<group>.bin.gz: gzip of records, each one ASCII header
-line `name key=value ... dtype=u8|f32|i32 shape=d0,d1,...` followed by the array's raw
+line `name key=value ... dtype=u8|f32|i32|f64 shape=d0,d1,...` followed by the array's raw
 little-endian bytes, or for 8-bit outputs (stored=sha256) the 32-byte SHA-256 of those bytes, which
 the tests compare exactly. Inputs are records too (named input_*); cases name theirs with src=.
 """
@@ -22,7 +22,8 @@ import numpy as np
 OUT = "engine/src/test/resources/opencv/"
 EXPECTED_OPENCV = "5.0.0"
 
-DTYPES = {np.dtype(np.uint8): "u8", np.dtype(np.float32): "f32", np.dtype(np.int32): "i32"}
+DTYPES = {np.dtype(np.uint8): "u8", np.dtype(np.float32): "f32", np.dtype(np.int32): "i32",
+          np.dtype(np.float64): "f64"}
 
 
 class Group:
@@ -37,8 +38,6 @@ class Group:
         digest = "src" in params and not full and (array.dtype == np.uint8 or params.pop("exact", False))
         if digest:
             params["stored"] = "sha256"
-        if array.dtype == np.float64:
-            raise ValueError(name + " is float64")
         fields = [name] + [f"{k}={v}" for k, v in params.items()]
         fields.append("dtype=" + DTYPES[array.dtype])
         fields.append("shape=" + ",".join(str(d) for d in array.shape))
@@ -227,6 +226,51 @@ def annotator_group():
     g.write()
 
 
+def warp_matrix(center, scale, rot, output_size):
+    """mmpose's get_warp_matrix (as DWPose's top-down crop computes it), shift 0."""
+    src_w = scale[0]
+    dst_w, dst_h = output_size
+    rot_rad = np.deg2rad(rot)
+    sn, cs = np.sin(rot_rad), np.cos(rot_rad)
+    src_dir = np.array([0.0 * cs - src_w * -0.5 * sn, 0.0 * sn + src_w * -0.5 * cs])
+    dst_dir = np.array([0.0, dst_w * -0.5])
+    src = np.zeros((3, 2), dtype=np.float32)
+    src[0, :] = center
+    src[1, :] = center + src_dir
+    dst = np.zeros((3, 2), dtype=np.float32)
+    dst[0, :] = [dst_w * 0.5, dst_h * 0.5]
+    dst[1, :] = np.array([dst_w * 0.5, dst_h * 0.5]) + dst_dir
+
+    def third(a, b):
+        d = a - b
+        return b + np.r_[-d[1], d[0]]
+
+    src[2, :] = third(src[0, :], src[1, :])
+    dst[2, :] = third(dst[0, :], dst[1, :])
+    return src, dst
+
+
+def warp_group():
+    g = Group("warp")
+    img = structured(41, 53, 3, 41)
+    g.add("input_img", img)
+    cases = [((26.0, 20.0), (40.0, 53.3), 0, (48, 64), (0, 0, 0)),
+             ((10.5, 30.25), (30.0, 40.0), 0, (32, 40), (0, 0, 0)),
+             ((40.0, 5.0), (70.0, 93.3), 0, (48, 64), (114, 120.5, 3.7)),
+             ((26.0, 20.0), (25.0, 33.3), 30, (33, 37), (255, 0, 128)),
+             ((0.0, 0.0), (120.0, 160.0), -12, (48, 64), (0, 0, 0))]
+    for i, (center, scale, rot, size, border) in enumerate(cases):
+        src, dst = warp_matrix(np.array(center), np.array(scale), rot, size)
+        g.add(f"points_{i}", np.concatenate([src.ravel(), dst.ravel()]).astype(np.float32))
+        m = cv2.getAffineTransform(src, dst)
+        g.add(f"matrix_{i}", m.astype(np.float64), src=f"points_{i}", exact=True, full=True)
+        out = cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=border)
+        g.add(f"warp_{i}", out, src="input_img", matrix=f"matrix_{i}",
+              border=",".join(str(float(b)) for b in border))
+    g.write()
+
+
 def main():
     print("opencv", cv2.__version__, "numpy", np.__version__)
     assert cv2.__version__ == EXPECTED_OPENCV, cv2.__version__
@@ -234,6 +278,7 @@ def main():
     resize_group()
     filter_group()
     annotator_group()
+    warp_group()
 
 
 if __name__ == "__main__":
