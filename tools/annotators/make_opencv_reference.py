@@ -14,6 +14,7 @@ the tests compare exactly. Inputs are records too (named input_*); cases name th
 """
 import gzip
 import hashlib
+import math
 import os
 
 import cv2
@@ -271,6 +272,72 @@ def warp_group():
     g.write()
 
 
+def draw_group():
+    """The drawing calls of OpenPose/DWPose (ellipse2Poly + fillConvexPoly, filled circles, thick
+    lines with float colours), MLSD (1-pixel lines) and MediaPipe face (lines and circles of
+    thickness 2), on a 45x37 canvas, shapes partly outside it too."""
+    g = Group("draw")
+    h, w = 37, 45
+    g.add("input_canvas", np.zeros((h, w, 3), np.uint8))
+    rng = np.random.default_rng(51)
+
+    def add(name, canvas, **params):
+        g.add(name, canvas, src="input_canvas", **params)
+
+    lines = [(3, 4, 40, 30), (40, 30, 3, 4), (5, 33, 30, 2), (10, 10, 10, 30), (2, 20, 44, 20),
+             (22, 18, 22, 18), (-10, -5, 60, 50), (-20, 10, 20, -30), (30, 40, 50, -8), (0, 0, 44, 36),
+             (44, 0, 0, 36), (7, 3, 9, 35), (100, 5, 120, 9)]
+    colors = [(255, 255, 255), (127.5, 63.49, 254.51), (0.4999, 200.5, 99.5), (300, -4, 1.5)]
+    for i, (x1, y1, x2, y2) in enumerate(lines):
+        for t in (1, 2, 3, 5):
+            color = colors[(i + t) % len(colors)]
+            c = np.zeros((h, w, 3), np.uint8)
+            cv2.line(c, (x1, y1), (x2, y2), color, thickness=t)
+            add(f"line_{i}_{t}", c, op="line", pts=f"{x1},{y1},{x2},{y2}", t=t,
+                color=",".join(str(v) for v in color))
+    for i in range(12):
+        x, y = int(rng.integers(-3, w + 3)), int(rng.integers(-3, h + 3))
+        for r, t in ((3, -1), (4, -1), (1, -1), (0, -1), (5, 1), (1, 2), (2, 2), (6, 2), (7, 3), (12, 2)):
+            color = colors[(i + r) % len(colors)]
+            c = np.zeros((h, w, 3), np.uint8)
+            cv2.circle(c, (x, y), r, color, thickness=t)
+            add(f"circle_{i}_{r}_{t}", c, op="circle", pts=f"{x},{y}", r=r, t=t,
+                color=",".join(str(v) for v in color))
+    stickwidth = 4
+    for i in range(20):
+        x1, y1, x2, y2 = rng.uniform(-5, 50, 4)
+        mX, mY = np.mean([y1, y2]), np.mean([x1, x2])
+        length = ((y1 - y2) ** 2 + (x1 - x2) ** 2) ** 0.5
+        angle = math.degrees(math.atan2(y1 - y2, x1 - x2))
+        args = (int(mY), int(mX), int(length / 2), stickwidth, int(angle))
+        poly = cv2.ellipse2Poly((args[0], args[1]), (args[2], args[3]), args[4], 0, 360, 1)
+        g.add(f"poly_{i}", poly.astype(np.int32), src="input_canvas", op="ellipse2Poly",
+              args=",".join(str(a) for a in args), full=True)
+        c = np.zeros((h, w, 3), np.uint8)
+        color = [int(float(v) * 0.6) for v in (255, 85 * (i % 4), 170)]
+        cv2.fillConvexPoly(c, poly, color)
+        add(f"fill_{i}", c, op="fillConvexPoly", poly=f"poly_{i}", color=",".join(str(v) for v in color))
+    for i, arc in enumerate(((0, 360, 5), (30, 200, 10), (-40, 100, 7), (350, 10, 3))):
+        poly = cv2.ellipse2Poly((20, 15), (13, 6), 25 * i - 30, arc[0], arc[1], arc[2])
+        g.add(f"poly_arc_{i}", poly.astype(np.int32), src="input_canvas", op="ellipse2Poly",
+              args=f"20,15,13,6,{25 * i - 30},{arc[0]},{arc[1]},{arc[2]}", full=True)
+    quads = [np.array([[3, 3], [30, 8], [40, 30], [10, 34]], np.int32),
+             np.array([[-5, 10], [20, -4], [50, 20], [22, 45]], np.int32),
+             np.array([[10, 10], [11, 10], [11, 11]], np.int32)]
+    for i, q in enumerate(quads):
+        pts = ",".join(str(v) for v in q.ravel())
+        c = np.zeros((h, w, 3), np.uint8)
+        cv2.fillConvexPoly(c, q, (9, 99, 199))
+        add(f"quad_{i}", c, op="fillConvexPoly", pts=pts, color="9,99,199")
+        for closed in (True, False):
+            for t in (1, 2):
+                c = np.zeros((h, w, 3), np.uint8)
+                cv2.polylines(c, [q], closed, (250, 128, 5), thickness=t)
+                add(f"polylines_{i}_{int(closed)}_{t}", c, op="polylines", pts=pts, closed=int(closed),
+                    t=t, color="250,128,5")
+    g.write()
+
+
 def main():
     print("opencv", cv2.__version__, "numpy", np.__version__)
     assert cv2.__version__ == EXPECTED_OPENCV, cv2.__version__
@@ -279,6 +346,7 @@ def main():
     filter_group()
     annotator_group()
     warp_group()
+    draw_group()
 
 
 if __name__ == "__main__":
