@@ -373,46 +373,25 @@ public final class OpenCvDraw {
       ay = p[1];
       bx = p[2];
       by = p[3];
+      boolean xMajor = Math.abs(bx - ax) > Math.abs(by - ay);
+      if (xMajor ? bx < ax : by < ay) {
+        // step along the major axis upwards
+        long t = ax;
+        ax = bx;
+        bx = t;
+        t = ay;
+        ay = by;
+        by = t;
+      }
       long dx = bx - ax;
       long dy = by - ay;
-      long j = dx < 0 ? -1 : 0;
-      long adx = (dx ^ j) - j;
-      long i = dy < 0 ? -1 : 0;
-      long ady = (dy ^ i) - i;
-      long xStep;
-      long yStep;
-      int ecount;
-      if (adx > ady) {
-        dy = (dy ^ j) - j;
-        if (j != 0) {
-          long t = ax;
-          ax = bx;
-          bx = t;
-          t = ay;
-          ay = by;
-          by = t;
-        }
-        xStep = XY_ONE;
-        yStep = (dy << XY_SHIFT) / (adx | 1);
-        ecount = (int) ((bx - ax) >> XY_SHIFT);
-      } else {
-        dx = (dx ^ i) - i;
-        if (i != 0) {
-          long t = ax;
-          ax = bx;
-          bx = t;
-          t = ay;
-          ay = by;
-          by = t;
-        }
-        xStep = (dx << XY_SHIFT) / (ady | 1);
-        yStep = XY_ONE;
-        ecount = (int) ((by - ay) >> XY_SHIFT);
-      }
+      long xStep = xMajor ? XY_ONE : (dx << XY_SHIFT) / (dy | 1);
+      long yStep = xMajor ? (dy << XY_SHIFT) / (dx | 1) : XY_ONE;
+      int ecount = (int) ((xMajor ? bx - ax : by - ay) >> XY_SHIFT);
       ax += XY_ONE >> 1;
       ay += XY_ONE >> 1;
       put((bx + (XY_ONE >> 1)) >> XY_SHIFT, (by + (XY_ONE >> 1)) >> XY_SHIFT);
-      if (adx > ady) {
+      if (xMajor) {
         ax >>= XY_SHIFT;
         for (; ecount >= 0; ecount--) {
           put(ax, ay >> XY_SHIFT);
