@@ -3,13 +3,17 @@ package network.hydrogen.engine.controlnet;
 import network.hydrogen.engine.image.OpenCvFilter;
 
 /**
- * controlnet_aux's {@code util} helpers and the annotators' resolution rule, on interleaved {@code
- * height x width x channels} arrays, computed as controlnet_aux 0.0.10 computes them with numpy 2
- * and opencv-python-headless 5.0.0 (float32 arithmetic where numpy's is float32).
+ * Image steps the annotators share, as controlnet_aux's {@code util} does them. Every annotator
+ * runs at the image's own resolution: the image is padded at the bottom and right to multiples of
+ * 64 by repeating its edge pixels ({@link #pad64}), the detector runs on that with {@code
+ * detect_resolution} and {@code image_resolution} at the padded short side (so its own {@code
+ * resize_image} changes nothing), and its map is cropped back ({@link Padded#crop}). The other
+ * helpers ({@link #nms}, {@link #safeStep}, {@link #hwc3}, {@link #minMaxNorm}) compute as
+ * controlnet_aux 0.0.10 does with numpy 2 and opencv-python-headless 5.0.0 (float32 where numpy's
+ * arithmetic is float32).
  */
 public final class AnnotatorImages {
 
-  private static final int PAD_MULTIPLE = 64;
   private static final boolean[][] NMS_KERNELS = {
     {false, false, false, true, true, true, false, false, false},
     {false, true, false, false, true, false, false, true, false},
@@ -18,6 +22,74 @@ public final class AnnotatorImages {
   };
 
   private AnnotatorImages() {}
+
+  /**
+   * An image padded to multiples of 64, and the size it had.
+   *
+   * @param image the padded image
+   * @param width the width before padding
+   * @param height the height before padding
+   */
+  public record Padded(ControlImage image, int width, int height) {
+
+    /**
+     * The top-left {@code width x height} of {@code map} (a map of the padded size with {@code
+     * channels} interleaved channels).
+     */
+    public byte[] crop(byte[] map, int channels) {
+      int paddedWidth = image.width();
+      if (map.length != (long) channels * paddedWidth * image.height()) {
+        throw new IllegalArgumentException(
+            "the map has "
+                + map.length
+                + " values, not "
+                + channels
+                + " channels of "
+                + paddedWidth
+                + "x"
+                + image.height());
+      }
+      byte[] cropped = new byte[channels * width * height];
+      for (int y = 0; y < height; y++) {
+        System.arraycopy(
+            map, channels * y * paddedWidth, cropped, channels * y * width, channels * width);
+      }
+      return cropped;
+    }
+
+    /** {@link #crop} of a three-channel map of the padded size, as a control image. */
+    public ControlImage crop(ControlImage map) {
+      return new ControlImage(width, height, crop(map.rgb(), 3));
+    }
+  }
+
+  /** {@code image} padded at the bottom and right to multiples of 64 by edge replication. */
+  public static Padded pad64(ControlImage image) {
+    int width = image.width();
+    int height = image.height();
+    int paddedWidth = padded(width);
+    int paddedHeight = padded(height);
+    byte[] padded = new byte[3 * paddedWidth * paddedHeight];
+    for (int y = 0; y < paddedHeight; y++) {
+      int sourceRow = Math.min(y, height - 1);
+      for (int x = 0; x < paddedWidth; x++) {
+        int source = 3 * (sourceRow * width + Math.min(x, width - 1));
+        System.arraycopy(image.rgb(), source, padded, 3 * (y * paddedWidth + x), 3);
+      }
+    }
+    return new Padded(new ControlImage(paddedWidth, paddedHeight, padded), width, height);
+  }
+
+  /** A grey map ({@code width x height}, one byte a pixel) in three equal channels. */
+  public static ControlImage grey(byte[] map, int width, int height) {
+    byte[] rgb = new byte[3 * width * height];
+    for (int i = 0; i < width * height; i++) {
+      rgb[3 * i] = map[i];
+      rgb[3 * i + 1] = map[i];
+      rgb[3 * i + 2] = map[i];
+    }
+    return new ControlImage(width, height, rgb);
+  }
 
   /**
    * {@code safe_step(x, step)}: {@code x * (step + 1)} truncated to an integer, divided by {@code
@@ -113,47 +185,8 @@ public final class AnnotatorImages {
     return x;
   }
 
-  /** {@code size} rounded up to the next multiple of 64, as the resolution rule pads. */
-  public static int padded(int size) {
-    return (size + PAD_MULTIPLE - 1) / PAD_MULTIPLE * PAD_MULTIPLE;
-  }
-
-  /**
-   * The image padded at the bottom and right to multiples of 64 by repeating its last row and
-   * column ({@code np.pad(..., mode="edge")}), as the annotators run on it.
-   */
-  public static ControlImage padToMultipleOf64(ControlImage image) {
-    int width = padded(image.width());
-    int height = padded(image.height());
-    byte[] rgb = new byte[3 * width * height];
-    for (int y = 0; y < height; y++) {
-      int sy = Math.min(y, image.height() - 1);
-      for (int x = 0; x < width; x++) {
-        int sx = Math.min(x, image.width() - 1);
-        System.arraycopy(image.rgb(), 3 * (sy * image.width() + sx), rgb, 3 * (y * width + x), 3);
-      }
-    }
-    return new ControlImage(width, height, rgb);
-  }
-
-  /** The top-left {@code width x height} of {@code image}, as the resolution rule crops back. */
-  public static ControlImage crop(ControlImage image, int width, int height) {
-    if (width <= 0 || height <= 0 || width > image.width() || height > image.height()) {
-      throw new IllegalArgumentException(
-          "cannot crop "
-              + width
-              + "x"
-              + height
-              + " from a "
-              + image.width()
-              + "x"
-              + image.height()
-              + " image");
-    }
-    byte[] rgb = new byte[3 * width * height];
-    for (int y = 0; y < height; y++) {
-      System.arraycopy(image.rgb(), 3 * y * image.width(), rgb, 3 * y * width, 3 * width);
-    }
-    return new ControlImage(width, height, rgb);
+  /** controlnet_aux's {@code pad64}: the next multiple of 64. */
+  private static int padded(int size) {
+    return (size + 63) / 64 * 64;
   }
 }
