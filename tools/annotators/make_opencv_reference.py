@@ -134,6 +134,13 @@ def resize_group():
                 continue
             g.add(f"input_wide_{iname}_{ow}x{oh}", cv2.resize(wide, (ow, oh), interpolation=interp),
                   src="input_wide", interp=iname, full=iname == "CUBIC")
+    # a detector-sized image: DWPose's YOLOX letterbox (linear up), Lanczos up, area down
+    big = structured(97, 131, 3, 9)
+    g.add("input_big", big)
+    for (ow, oh), iname in (((640, 474), "LINEAR"), ((262, 194), "LANCZOS4"), ((48, 36), "AREA"),
+                            ((96, 72), "LINEAR"), ((393, 291), "NEAREST")):
+        g.add(f"input_big_{iname}_{ow}x{oh}", cv2.resize(big, (ow, oh), interpolation=interps[iname]),
+              src="input_big", interp=iname)
     g.write()
 
 
