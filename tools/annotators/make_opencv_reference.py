@@ -324,6 +324,13 @@ def draw_group():
         color = [int(float(v) * 0.6) for v in (255, 85 * (i % 4), 170)]
         cv2.fillConvexPoly(c, poly, color)
         add(f"fill_{i}", c, op="fillConvexPoly", poly=f"poly_{i}", color=",".join(str(v) for v in color))
+    for i, args in enumerate(((20, 15, 0, 4, -170), (20, 15, 0, 0, 45), (44, 36, 3, 4, 400), (-3, 2, 9, 4, -725))):
+        poly = cv2.ellipse2Poly(args[:2], args[2:4], args[4], 0, 360, 1)
+        g.add(f"poly_edge_{i}", poly.astype(np.int32), src="input_canvas", op="ellipse2Poly",
+              args=",".join(str(a) for a in args), full=True)
+        c = np.zeros((h, w, 3), np.uint8)
+        cv2.fillConvexPoly(c, poly, (255, 51, 0))
+        add(f"fill_edge_{i}", c, op="fillConvexPoly", poly=f"poly_edge_{i}", color="255,51,0")
     for i, arc in enumerate(((0, 360, 5), (30, 200, 10), (-40, 100, 7), (350, 10, 3))):
         poly = cv2.ellipse2Poly((20, 15), (13, 6), 25 * i - 30, arc[0], arc[1], arc[2])
         g.add(f"poly_arc_{i}", poly.astype(np.int32), src="input_canvas", op="ellipse2Poly",
