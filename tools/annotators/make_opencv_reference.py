@@ -134,6 +134,13 @@ def resize_group():
                 continue
             g.add(f"input_wide_{iname}_{ow}x{oh}", cv2.resize(wide, (ow, oh), interpolation=interp),
                   src="input_wide", interp=iname, full=iname == "CUBIC")
+    # 5 channels: OpenCV's own 8-bit paths (IPP takes 1, 3 and 4 channels only)
+    five = noise(11, 13, 5, 10)
+    g.add("input_n5", five)
+    for ow, oh in ((26, 22), (7, 9), (20, 5)):
+        for iname in ("NEAREST", "LINEAR", "CUBIC", "LANCZOS4"):
+            g.add(f"input_n5_{iname}_{ow}x{oh}", cv2.resize(five, (ow, oh), interpolation=interps[iname]),
+                  src="input_n5", interp=iname)
     # a detector-sized image: DWPose's YOLOX letterbox (linear up), Lanczos up, area down
     big = structured(97, 131, 3, 9)
     g.add("input_big", big)

@@ -424,7 +424,7 @@ public final class OpenCvResize {
     Taps yt = taps(src.height, outHeight, ksize, interpolation, scaleY, invScaleY, false);
     int rowWidth = outWidth * cn;
     boolean fixedPoint =
-        src.fixedPoint() && (interpolation != Interpolation.CUBIC || src.channels == 2);
+        src.fixedPoint() && (interpolation != Interpolation.CUBIC || !ippCubic(src.channels));
     // horizontally resampled source rows, computed once each
     int[][] intRows = new int[src.height][];
     float[][] floatRows = new float[src.height][];
@@ -470,6 +470,11 @@ public final class OpenCvResize {
       store(row, out, dy);
     }
     return out;
+  }
+
+  /** Whether OpenCV hands an 8-bit cubic resize of this many channels to Intel IPP. */
+  private static boolean ippCubic(int channels) {
+    return channels == 1 || channels == 3 || channels == 4;
   }
 
   /** Index of the same channel's sample at pixel {@code x}, replicating the border pixels. */
