@@ -273,7 +273,8 @@ def warp_group():
              ((10.5, 30.25), (30.0, 40.0), 0, (32, 40), (0, 0, 0)),
              ((40.0, 5.0), (70.0, 93.3), 0, (48, 64), (114, 120.5, 3.7)),
              ((26.0, 20.0), (25.0, 33.3), 30, (33, 37), (255, 0, 128)),
-             ((0.0, 0.0), (120.0, 160.0), -12, (48, 64), (0, 0, 0))]
+             ((0.0, 0.0), (120.0, 160.0), -12, (48, 64), (0, 0, 0)),
+             ((30.5, 18.0), (36.0, 48.0), 8, (288, 384), (0, 0, 0))]
     for i, (center, scale, rot, size, border) in enumerate(cases):
         src, dst = warp_matrix(np.array(center), np.array(scale), rot, size)
         g.add(f"points_{i}", np.concatenate([src.ravel(), dst.ravel()]).astype(np.float32))
