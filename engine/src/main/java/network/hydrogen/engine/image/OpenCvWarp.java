@@ -9,9 +9,9 @@ package network.hydrogen.engine.image;
  * inverted matrix rounded to float, per destination pixel the source point {@code fma(M0, x, y * M1
  * + M2)}, bilinear weights from its fraction, {@code fma} lerps along x then y, rounded half to
  * even. Source pixels outside the image read as the border value; a point whose 2x2 neighbourhood
- * lies wholly outside gets the border value as is. Bit-exact on the tested crops (output widths 32
- * to 48, rotated or not, inside and across the image border); OpenCV's scalar loop for the last
- * columns of a row that fill no vector could in principle round a source point differently.
+ * lies wholly outside gets the border value as is. Bit-exact on the tested crops (outputs from
+ * 33x37 to DWPose's 288x384, rotated or not, inside and across the image border, rows that fill
+ * OpenCV's vectors and rows that end in its scalar loop).
  */
 public final class OpenCvWarp {
 
