@@ -357,6 +357,16 @@ def draw_group():
                 cv2.polylines(c, [q], closed, (250, 128, 5), thickness=t)
                 add(f"polylines_{i}_{int(closed)}_{t}", c, op="polylines", pts=pts, closed=int(closed),
                     t=t, color="250,128,5")
+    polys = [[np.array([[3, 3], [30, 8], [40, 30], [10, 34]])],
+             [np.array([[-5, 10], [20, -4], [50, 20], [22, 45]])],
+             [np.array([[2, 2], [40, 5], [8, 20], [42, 33], [4, 35]])],
+             [np.array([[5, 5], [38, 5], [38, 30], [5, 30]]), np.array([[12, 10], [30, 12], [20, 25]])],
+             [np.array([[20, 18]]), np.array([[1, 1], [43, 1], [22, 36]])]]
+    for i, contours in enumerate(polys):
+        c = np.zeros((h, w, 3), np.uint8)
+        cv2.fillPoly(c, [q.astype(np.int32) for q in contours], (77, 155, 233))
+        add(f"fillpoly_{i}", c, op="fillPoly",
+            contours=";".join(",".join(str(v) for v in q.ravel()) for q in contours), color="77,155,233")
     g.write()
 
 

@@ -4,9 +4,9 @@ package network.hydrogen.engine.image;
  * OpenCV's drawing functions on an 8-bit 3-channel canvas ({@code height x width x 3}, row-major,
  * changed in place), with integer coordinates ({@code shift = 0}) and {@code LINE_8}, as
  * opencv-python-headless 5.0.0 draws: {@code cv2.line}, {@code cv2.circle}, {@code
- * cv2.ellipse2Poly}, {@code cv2.fillConvexPoly} and {@code cv2.polylines} — what the OpenPose,
- * DWPose, MLSD and MediaPipe-face annotators draw with. Colours are OpenCV scalars: each channel
- * rounded half to even and clamped to 0..255.
+ * cv2.ellipse2Poly}, {@code cv2.fillConvexPoly}, {@code cv2.fillPoly} and {@code cv2.polylines} —
+ * what the OpenPose, DWPose, MLSD and MediaPipe-face annotators draw with. Colours are OpenCV
+ * scalars: each channel rounded half to even and clamped to 0..255.
  *
  * <p>The algorithms are OpenCV's {@code drawing.cpp}: Bresenham lines through {@code LineIterator}
  * (clipped to the canvas by {@code clipLine}); thick lines first clipped to the canvas grown by the
@@ -112,6 +112,21 @@ public final class OpenCvDraw {
       v[i] = points[i];
     }
     canvas.fillConvexPoly(v, 0);
+  }
+
+  /**
+   * {@code cv2.fillPoly(img, contours, color)}: the polygons filled together by the even-odd rule,
+   * each contour's points as x0, y0, x1, y1, ....
+   */
+  public static void fillPoly(
+      byte[] image, int height, int width, int[][] contours, double[] color) {
+    Canvas canvas = new Canvas(image, height, width, color);
+    java.util.List<long[]> edges = new java.util.ArrayList<>();
+    for (int[] contour : contours) {
+      checkPoints(contour);
+      canvas.collectPolyEdges(contour, edges);
+    }
+    canvas.fillEdgeCollection(edges);
   }
 
   /** {@code cv2.polylines(img, [points], closed, color, thickness)}. */
@@ -491,6 +506,163 @@ public final class OpenCvDraw {
         x0 = x;
         y0 = y;
         flags = 2;
+      }
+    }
+
+    /**
+     * {@code CollectPolyEdges} (shift 0): draws the contour's outline and adds its non-horizontal
+     * edges as {y0, y1, x (16-bit fixed point), dx}.
+     */
+    void collectPolyEdges(int[] v, java.util.List<long[]> edges) {
+      int count = v.length / 2;
+      long pt0x = (long) v[2 * (count - 1)] << XY_SHIFT;
+      long pt0y = v[2 * (count - 1) + 1];
+      for (int i = 0; i < count; i++) {
+        long pt1x = (long) v[2 * i] << XY_SHIFT;
+        long pt1y = v[2 * i + 1];
+        long half = XY_ONE >> 1;
+        long[] t = {(pt0x + half) >> XY_SHIFT, pt0y, (pt1x + half) >> XY_SHIFT, pt1y};
+        line8(t[0], t[1], t[2], t[3]);
+        long pt0cy = pt0y;
+        long pt1cy = pt1y;
+        if (t[0] < 0
+            || t[0] >= width
+            || t[2] < 0
+            || t[2] >= width
+            || t[1] < 0
+            || t[1] >= height
+            || t[3] < 0
+            || t[3] >= height) {
+          // clipped ends give a more accurate edge, as OpenCV does
+          clipLine(width, height, t);
+          if (t[1] != t[3]) {
+            pt0cy = t[1];
+            pt1cy = t[3];
+          }
+        }
+        long pt0cx = t[0] << XY_SHIFT;
+        long pt1cx = t[2] << XY_SHIFT;
+        if (pt0y != pt1y) {
+          long dx = (pt1cx - pt0cx) / (pt1cy - pt0cy);
+          if (pt0y < pt1y) {
+            edges.add(new long[] {pt0y, pt1y, pt0cx + (pt0y - pt0cy) * dx, dx});
+          } else {
+            edges.add(new long[] {pt1y, pt0y, pt1cx + (pt1y - pt1cy) * dx, dx});
+          }
+        }
+        pt0x = pt1x;
+        pt0y = pt1y;
+      }
+    }
+
+    /**
+     * {@code FillEdgeCollection}: scanlines over an active edge list kept sorted by x, filling
+     * between every other pair of edges.
+     */
+    void fillEdgeCollection(java.util.List<long[]> list) {
+      int total = list.size();
+      if (total < 2) {
+        return;
+      }
+      long yMin = Long.MAX_VALUE;
+      long yMax = Long.MIN_VALUE;
+      long xMin = Long.MAX_VALUE;
+      long xMax = -1;
+      for (long[] e : list) {
+        long x1 = e[2] + (e[1] - e[0]) * e[3];
+        yMin = Math.min(yMin, e[0]);
+        yMax = Math.max(yMax, e[1]);
+        xMin = Math.min(xMin, Math.min(e[2], x1));
+        xMax = Math.max(xMax, Math.max(e[2], x1));
+      }
+      if (yMax < 0 || yMin >= height || xMax < 0 || xMin >= ((long) width << XY_SHIFT)) {
+        return;
+      }
+      list.sort(
+          (a, b) ->
+              a[0] != b[0]
+                  ? Long.compare(a[0], b[0])
+                  : a[2] != b[2] ? Long.compare(a[2], b[2]) : Long.compare(a[3], b[3]));
+      // edges 0..total-1, a sentinel (y0 = max) at total, the list head at total + 1
+      long[][] e = new long[total + 2][];
+      for (int i = 0; i < total; i++) {
+        e[i] = list.get(i).clone();
+      }
+      e[total] = new long[] {Integer.MAX_VALUE, 0, 0, 0};
+      int head = total + 1;
+      e[head] = new long[4];
+      int[] next = new int[total + 2];
+      java.util.Arrays.fill(next, -1);
+      int i = 0;
+      yMax = Math.min(yMax, height);
+      long delta = XY_ONE - 1;
+      for (long y = e[0][0]; y < yMax; y++) {
+        boolean draw = false;
+        boolean clip = y < 0;
+        int prelast = head;
+        int last = next[head];
+        while (last >= 0 || e[i][0] == y) {
+          if (last >= 0 && e[last][1] == y) {
+            next[prelast] = next[last];
+            last = next[last];
+            continue;
+          }
+          int keepPrelast = prelast;
+          if (last >= 0 && (e[i][0] > y || e[last][2] < e[i][2])) {
+            prelast = last;
+            last = next[last];
+          } else if (i < total) {
+            next[prelast] = i;
+            next[i] = last;
+            prelast = i;
+            i++;
+          } else {
+            break;
+          }
+          if (draw) {
+            if (!clip) {
+              long x1;
+              long x2;
+              if (e[keepPrelast][2] > e[prelast][2]) {
+                x1 = (e[prelast][2] + delta) >> XY_SHIFT;
+                x2 = e[keepPrelast][2] >> XY_SHIFT;
+              } else {
+                x1 = (e[keepPrelast][2] + delta) >> XY_SHIFT;
+                x2 = e[prelast][2] >> XY_SHIFT;
+              }
+              if (x1 < width && x2 >= 0) {
+                hline((int) y, (int) Math.max(x1, 0), (int) Math.min(x2, width - 1));
+              }
+            }
+            e[keepPrelast][2] += e[keepPrelast][3];
+            e[prelast][2] += e[prelast][3];
+          }
+          draw = !draw;
+        }
+        // bubble sort of the active list by x
+        int keep = -1;
+        do {
+          prelast = head;
+          last = next[head];
+          int lastExchange = -1;
+          while (last != keep && next[last] >= 0) {
+            int te = next[last];
+            if (e[last][2] > e[te][2]) {
+              next[prelast] = te;
+              next[last] = next[te];
+              next[te] = last;
+              prelast = te;
+              lastExchange = prelast;
+            } else {
+              prelast = last;
+              last = te;
+            }
+          }
+          if (lastExchange < 0) {
+            break;
+          }
+          keep = lastExchange;
+        } while (keep != next[head] && keep != head);
       }
     }
 

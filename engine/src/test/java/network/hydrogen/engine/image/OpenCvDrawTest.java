@@ -88,6 +88,13 @@ class OpenCvDrawTest {
                 : ints(expected.param("pts"));
         OpenCvDraw.fillConvexPoly(canvas, h, w, points, color(expected));
       }
+      case "fillPoly" -> {
+        int[][] contours =
+            Arrays.stream(expected.param("contours").split(";"))
+                .map(OpenCvDrawTest::ints)
+                .toArray(int[][]::new);
+        OpenCvDraw.fillPoly(canvas, h, w, contours, color(expected));
+      }
       case "polylines" ->
           OpenCvDraw.polylines(
               canvas,
