@@ -13,8 +13,9 @@ package network.hydrogen.engine.image;
  * thickness (new in OpenCV 5), then a convex quadrilateral in 16-bit fixed point (its outline
  * stepped in fixed point as {@code Line2}) with round caps drawn by the midpoint circle; filled and
  * 1-pixel circles by the midpoint circle; thicker circles as a 16-bit fixed-point polygon from
- * {@code ellipse2Poly} with OpenCV's 7-decimal sine table. All bit-exact against OpenCV 5.0.0 on
- * the tested shapes, inside and across the canvas border.
+ * {@code ellipse2Poly} with OpenCV's 7-decimal sine table; {@code fillPoly} by OpenCV's sorted
+ * active-edge scanlines (even-odd rule). All bit-exact against OpenCV 5.0.0 on the tested shapes,
+ * inside and across the canvas border.
  */
 public final class OpenCvDraw {
 
