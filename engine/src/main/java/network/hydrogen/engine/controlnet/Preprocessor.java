@@ -11,7 +11,7 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
+public sealed interface Preprocessor permits CannyDetector, ContentShuffle, LineartDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -41,9 +41,11 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
   /** The methods without arguments. */
   private static Preprocessor plain(TaskArgs.PreprocessMethod method, AnnotatorFiles files)
       throws IOException {
-    switch (method) {
+    return switch (method) {
+      case LINEART_REALISTIC -> new LineartDetector(files.locate(LineartDetector.REALISTIC));
+      case LINEART_COARSE -> new LineartDetector(files.locate(LineartDetector.COARSE));
       default -> throw notRunHere(method);
-    }
+    };
   }
 
   private static IllegalArgumentException notRunHere(TaskArgs.PreprocessMethod method) {
