@@ -8,6 +8,7 @@ import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceException;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.image.OpenCvFilter;
 
 /**
  * The steps the edge annotators (HED, PiDiNet, lineart) share around their networks: the image as
@@ -44,6 +45,17 @@ final class EdgeMaps {
   }
 
   /**
+   * Runs the network in {@code model} on {@code image} ({@code 1x3xHxW}) and reads its one map,
+   * {@code output} ({@code 1x1xHxW}).
+   */
+  static float[] runToMap(
+      String name, Path model, FloatTensor image, String output, InferenceOptions options)
+      throws IOException {
+    return map(
+        run(name, model, image, options), output, model, (int) image.dim(2), (int) image.dim(3));
+  }
+
+  /**
    * The {@code 1x1xHxW} output {@code name} of the network in {@code model}.
    *
    * @throws InferenceException when the model has no such output or gives it another shape (a file
@@ -73,5 +85,24 @@ final class EdgeMaps {
   /** numpy's {@code x.clip(0, 255).astype(np.uint8)} of a float32 value. */
   static int clipToByte(float value) {
     return (int) Math.min(255f, Math.max(0f, value));
+  }
+
+  /**
+   * The scribble step of controlnet_aux's HED and PiDiNet detectors on an 8-bit map: {@code nms}
+   * (threshold 127, sigma 3) leaves the ridges, a Gaussian blur (sigma 3) widens them, and every
+   * level above 4 becomes 255, the rest 0.
+   */
+  static byte[] scribble(byte[] map, int width, int height) {
+    float[] levels = new float[map.length];
+    for (int i = 0; i < map.length; i++) {
+      levels[i] = map[i] & 0xff;
+    }
+    byte[] ridges = AnnotatorImages.nms(levels, height, width, 127, 3.0);
+    byte[] blurred = OpenCvFilter.gaussianBlur(ridges, height, width, 1, 0, 0, 3.0, 0);
+    byte[] scribble = new byte[blurred.length];
+    for (int i = 0; i < blurred.length; i++) {
+      scribble[i] = (blurred[i] & 0xff) > 4 ? (byte) 255 : 0;
+    }
+    return scribble;
   }
 }

@@ -28,13 +28,12 @@ record LineartDetector(Path model) implements Preprocessor {
     AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
     ControlImage input = padded.image();
     float[] line =
-        EdgeMaps.map(
-            EdgeMaps.run(
-                "the lineart annotator", model, EdgeMaps.planar(input, false, 255f, 0f), options),
-            "line",
+        EdgeMaps.runToMap(
+            "the lineart annotator",
             model,
-            input.height(),
-            input.width());
+            EdgeMaps.planar(input, false, 255f, 0f),
+            "line",
+            options);
     byte[] map = new byte[line.length];
     for (int i = 0; i < line.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(line[i] * 255f));

@@ -1,10 +1,19 @@
 package network.hydrogen.engine.controlnet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import network.hydrogen.engine.graph.AnnotatorNetwork;
+import network.hydrogen.engine.graph.FloatTensor;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelLibrary;
+import network.hydrogen.engine.library.ModelNotFoundException;
+import network.hydrogen.task.TaskArgs;
 
 /**
  * The edge annotators' test data from {@code tools/annotators/edges.py reference}: tiny stand-in
@@ -14,6 +23,8 @@ import java.nio.file.Path;
 final class EdgeReference {
 
   static final Path DATA = Path.of("src/test/resources/annotators/edges");
+
+  static final InferenceOptions CPU = new InferenceOptions(1);
 
   private EdgeReference() {}
 
@@ -56,5 +67,33 @@ final class EdgeReference {
     }
     assertThat(differing).as("pixels that differ").isLessThanOrEqualTo(pixels);
     assertThat(worst).as("the largest difference").isLessThanOrEqualTo(pixels == 0 ? 0 : 1);
+  }
+
+  /**
+   * Checks the network in {@code file} on {@code image} against torch's outputs {@code names},
+   * flattened one after the other in {@code raw} (to 1e-4).
+   */
+  static void assertNetworkGivesTorchOutputs(
+      String file, FloatTensor image, String raw, String... names) throws IOException {
+    float[] expected = CannyDetectorTest.floats(DATA.resolve(raw));
+    Map<String, FloatTensor> outputs;
+    try (AnnotatorNetwork network = AnnotatorNetwork.open(file, DATA.resolve(file), CPU)) {
+      outputs = network.run(Map.of("image", image));
+    }
+    int at = 0;
+    for (String name : names) {
+      for (float value : outputs.get(name).values()) {
+        assertThat(value).as("%s[%d]", name, at).isCloseTo(expected[at++], within(1e-4f));
+      }
+    }
+    assertThat(at).isEqualTo(expected.length);
+  }
+
+  /** Checks that preparing {@code preprocess} without its network names the file and the tool. */
+  static void assertMissingFileIsNamed(TaskArgs.Preprocess preprocess, String file, Path models) {
+    assertThatThrownBy(() -> Preprocessor.of(preprocess, 0, new ModelLibrary(models)::annotator))
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessageContaining("annotators/" + file)
+        .hasMessageContaining("tools/annotators/");
   }
 }
