@@ -1,7 +1,10 @@
 package network.hydrogen.engine.controlnet;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import java.io.IOException;
 import java.nio.file.Path;
+import network.hydrogen.engine.graph.InferenceException;
 import network.hydrogen.task.TaskArgs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +45,20 @@ class PidiNetDetectorTest {
 
     EdgeReference.assertNetworkGivesTorchOutputs(
         PidiNetDetector.FILE, EdgeMaps.planar(tile, true, 255f, 0f), "raw_pidinet.f32", "edge");
+  }
+
+  @Test
+  void aNetworkWithoutTheEdgeOutputIsRefusedNamingTheFile() {
+    Path lineart = EdgeReference.DATA.resolve(LineartDetector.REALISTIC);
+
+    assertThatThrownBy(
+            () ->
+                new PidiNetDetector(lineart, false, false, false)
+                    .apply(EdgeReference.input(), EdgeReference.CPU))
+        .isInstanceOf(InferenceException.class)
+        .hasMessageContaining(lineart.toString())
+        .hasMessageContaining("no output edge")
+        .hasMessageContaining("tools/annotators/edges.py");
   }
 
   @Test
