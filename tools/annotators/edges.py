@@ -59,6 +59,7 @@ from controlnet_aux.lineart import Generator, LineartDetector, ResidualBlock
 from controlnet_aux.lineart_anime import LineartAnimeDetector, UnetGenerator
 from controlnet_aux.pidi import PidiNetDetector
 from controlnet_aux.pidi.model import PiDiNet, config_model, nets, pidinet
+from controlnet_aux.util import nms
 
 OUT = "engine/src/test/resources/annotators/edges/"
 OPSET = 17
@@ -379,6 +380,14 @@ def reference(args):
             f" mean {expected.mean():.1f}; ONNX Runtime instead of torch changes {differing} pixels"
             f" (max by {int(np.abs(onnx.astype(int) - expected).max())})"
         )
+
+    # the scribble steps alone on a map with many ridges (the padded input's red channel): nms's
+    # float32 blur must be OpenCV's to the last bit, or its equality test moves ridge pixels
+    red = np.pad(image, [[0, pad64(image.shape[0])], [0, pad64(image.shape[1])], [0, 0]], mode="edge")[:, :, 0]
+    ridges = nms(red, 127, 3.0)
+    cv2.imwrite(OUT + "nms_red.png", ridges)
+    widened = cv2.GaussianBlur(ridges, (0, 0), 3.0)
+    cv2.imwrite(OUT + "scribble_red.png", np.where(widened > 4, 255, 0).astype(np.uint8))
 
     # raw network outputs on the top-left 64x64 of the input (the tensor as the detector feeds it)
     tile = image[:64, :64].astype(np.float32)
