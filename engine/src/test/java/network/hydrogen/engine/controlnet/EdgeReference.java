@@ -36,6 +36,17 @@ final class EdgeReference {
     return png("input");
   }
 
+  /** The top-left 64x64 of the input, which the raw network outputs were recorded on. */
+  static ControlImage tile() throws IOException {
+    return topLeft(input(), 64, 64);
+  }
+
+  /** Checks {@code detector}'s map of the input against controlnet_aux's {@code method}.png. */
+  static void assertMapMatches(Preprocessor detector, String method, int offByOne)
+      throws IOException {
+    assertMatches(detector.apply(input(), CPU), png(method), offByOne);
+  }
+
   /** The top-left {@code width x height} of {@code image}. */
   static ControlImage topLeft(ControlImage image, int width, int height) {
     byte[] rgb = new byte[3 * width * height];

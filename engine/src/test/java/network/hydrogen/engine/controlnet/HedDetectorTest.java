@@ -20,20 +20,17 @@ class HedDetectorTest {
   })
   void mapsMatchControlnetAux(String method, boolean scribble, boolean safe, int offByOne)
       throws IOException {
-    ControlImage map =
-        new HedDetector(EdgeReference.DATA.resolve(HedDetector.FILE), scribble, safe)
-            .apply(EdgeReference.input(), EdgeReference.CPU);
-
-    EdgeReference.assertMatches(map, EdgeReference.png(method), offByOne);
+    EdgeReference.assertMapMatches(
+        new HedDetector(EdgeReference.DATA.resolve(HedDetector.FILE), scribble, safe),
+        method,
+        offByOne);
   }
 
   @Test
   void theNetworkGivesWhatTorchGives() throws IOException {
-    ControlImage tile = EdgeReference.topLeft(EdgeReference.input(), 64, 64);
-
     EdgeReference.assertNetworkGivesTorchOutputs(
         HedDetector.FILE,
-        EdgeMaps.planar(tile, false, 1f, 0f),
+        EdgeMaps.planar(EdgeReference.tile(), false, 1f, 0f),
         "raw_hed.f32",
         "p1",
         "p2",

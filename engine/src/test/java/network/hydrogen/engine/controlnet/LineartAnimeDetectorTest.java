@@ -14,11 +14,10 @@ class LineartAnimeDetectorTest {
    */
   @Test
   void mapMatchesControlnetAux() throws IOException {
-    ControlImage map =
-        new LineartAnimeDetector(EdgeReference.DATA.resolve(LineartAnimeDetector.FILE))
-            .apply(EdgeReference.input(), EdgeReference.CPU);
-
-    EdgeReference.assertMatches(map, EdgeReference.png("lineart_anime"), 1);
+    EdgeReference.assertMapMatches(
+        new LineartAnimeDetector(EdgeReference.DATA.resolve(LineartAnimeDetector.FILE)),
+        "lineart_anime",
+        1);
   }
 
   @Test

@@ -31,20 +31,20 @@ class PidiNetDetectorTest {
   void mapsMatchControlnetAux(
       String method, boolean scribble, boolean safe, boolean applyFilter, int offByOne)
       throws IOException {
-    ControlImage map =
+    EdgeReference.assertMapMatches(
         new PidiNetDetector(
-                EdgeReference.DATA.resolve(PidiNetDetector.FILE), scribble, safe, applyFilter)
-            .apply(EdgeReference.input(), EdgeReference.CPU);
-
-    EdgeReference.assertMatches(map, EdgeReference.png(method), offByOne);
+            EdgeReference.DATA.resolve(PidiNetDetector.FILE), scribble, safe, applyFilter),
+        method,
+        offByOne);
   }
 
   @Test
   void theNetworkGivesWhatTorchGives() throws IOException {
-    ControlImage tile = EdgeReference.topLeft(EdgeReference.input(), 64, 64);
-
     EdgeReference.assertNetworkGivesTorchOutputs(
-        PidiNetDetector.FILE, EdgeMaps.planar(tile, true, 255f, 0f), "raw_pidinet.f32", "edge");
+        PidiNetDetector.FILE,
+        EdgeMaps.planar(EdgeReference.tile(), true, 255f, 0f),
+        "raw_pidinet.f32",
+        "edge");
   }
 
   @Test
