@@ -11,7 +11,13 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
+public sealed interface Preprocessor
+    permits CannyDetector,
+        ContentShuffle,
+        HedDetector,
+        LineartAnimeDetector,
+        LineartDetector,
+        PidiNetDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -33,6 +39,7 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
       case TaskArgs.Preprocess.Canny canny -> canny(canny.lowThreshold(), canny.highThreshold());
       case TaskArgs.Preprocess.Shuffle shuffle ->
           shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
+      case TaskArgs.Preprocess.PidiNet pidiNet -> pidiNet(pidiNet, files);
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
       default -> throw notRunHere(preprocess.method());
     };
@@ -41,9 +48,34 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
   /** The methods without arguments. */
   private static Preprocessor plain(TaskArgs.PreprocessMethod method, AnnotatorFiles files)
       throws IOException {
-    switch (method) {
+    return switch (method) {
+      case SOFTEDGE_HED -> hed(files, false, false);
+      case SCRIBBLE_HED -> hed(files, true, false);
+      case SOFTEDGE_HEDSAFE -> hed(files, false, true);
+      case SCRIBBLE_HEDSAFE -> hed(files, true, true);
+      case LINEART_REALISTIC -> new LineartDetector(files.locate(LineartDetector.REALISTIC));
+      case LINEART_COARSE -> new LineartDetector(files.locate(LineartDetector.COARSE));
+      case LINEART_ANIME -> new LineartAnimeDetector(files.locate(LineartAnimeDetector.FILE));
       default -> throw notRunHere(method);
-    }
+    };
+  }
+
+  private static Preprocessor hed(AnnotatorFiles files, boolean scribble, boolean safe)
+      throws IOException {
+    return new HedDetector(files.locate(HedDetector.FILE), scribble, safe);
+  }
+
+  /** The PiDiNet methods: scribble or soft edges, safe or not, and the task's apply_filter. */
+  private static Preprocessor pidiNet(TaskArgs.Preprocess.PidiNet pidiNet, AnnotatorFiles files)
+      throws IOException {
+    TaskArgs.PreprocessMethod method = pidiNet.method();
+    return new PidiNetDetector(
+        files.locate(PidiNetDetector.FILE),
+        method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDINET
+            || method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDISAFE,
+        method == TaskArgs.PreprocessMethod.SOFTEDGE_PIDISAFE
+            || method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDISAFE,
+        pidiNet.applyFilter());
   }
 
   private static IllegalArgumentException notRunHere(TaskArgs.PreprocessMethod method) {

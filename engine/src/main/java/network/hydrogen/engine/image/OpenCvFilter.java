@@ -16,6 +16,14 @@ public final class OpenCvFilter {
 
   private static final int FIXED_BITS = 8;
 
+  /**
+   * The largest float32 kernels OpenCV filters with its small symmetric row and column filters;
+   * longer ones go through RowFilter and SymmColumnFilter, whose SIMD loops fuse multiply-adds.
+   */
+  private static final int SMALL_ROW_KERNEL = 5;
+
+  private static final int SMALL_COLUMN_KERNEL = 3;
+
   private OpenCvFilter() {}
 
   /**
@@ -150,11 +158,20 @@ public final class OpenCvFilter {
       for (int x = 0; x < width; x++) {
         for (int c = 0; c < channels; c++) {
           int row = y * width;
-          float sum = kx[rx] * src[(row + x) * channels + c];
-          for (int k = 1; k <= rx; k++) {
-            float left = src[(row + reflect101(x - k, width)) * channels + c];
-            float right = src[(row + reflect101(x + k, width)) * channels + c];
-            sum += kx[rx + k] * (left + right);
+          float sum;
+          if (kx.length > SMALL_ROW_KERNEL) {
+            // RowFilter with RowVec_32f: every tap in order, fused multiply-adds from zero
+            sum = 0f;
+            for (int k = -rx; k <= rx; k++) {
+              sum = Math.fma(src[(row + reflect101(x + k, width)) * channels + c], kx[rx + k], sum);
+            }
+          } else {
+            sum = kx[rx] * src[(row + x) * channels + c];
+            for (int k = 1; k <= rx; k++) {
+              float left = src[(row + reflect101(x - k, width)) * channels + c];
+              float right = src[(row + reflect101(x + k, width)) * channels + c];
+              sum += kx[rx + k] * (left + right);
+            }
           }
           rows[y * rowWidth + x * channels + c] = sum;
         }
@@ -168,7 +185,11 @@ public final class OpenCvFilter {
         for (int k = 1; k <= ry; k++) {
           float up = rows[reflect101(y - k, height) * rowWidth + i];
           float down = rows[reflect101(y + k, height) * rowWidth + i];
-          sum += ky[ry + k] * (up + down);
+          // long kernels: SymmColumnVec_32f's fused multiply-add
+          sum =
+              ky.length > SMALL_COLUMN_KERNEL
+                  ? Math.fma(up + down, ky[ry + k], sum)
+                  : sum + ky[ry + k] * (up + down);
         }
         out[y * rowWidth + i] = sum;
       }
