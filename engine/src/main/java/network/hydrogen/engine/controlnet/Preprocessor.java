@@ -12,7 +12,14 @@ import network.hydrogen.task.TaskArgs;
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
 public sealed interface Preprocessor
-    permits CannyDetector, ContentShuffle, MlsdDetector, MediapipeFaceDetector {
+    permits CannyDetector,
+        ContentShuffle,
+        HedDetector,
+        LineartAnimeDetector,
+        LineartDetector,
+        MediapipeFaceDetector,
+        MlsdDetector,
+        PidiNetDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -42,6 +49,7 @@ public sealed interface Preprocessor
               face.minConfidence(),
               files.locate(MediapipeFaceDetector.DETECTOR_FILE),
               files.locate(MediapipeFaceDetector.LANDMARK_FILE));
+      case TaskArgs.Preprocess.PidiNet pidiNet -> pidiNet(pidiNet, files);
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
       default -> throw notRunHere(preprocess.method());
     };
@@ -50,9 +58,34 @@ public sealed interface Preprocessor
   /** The methods without arguments. */
   private static Preprocessor plain(TaskArgs.PreprocessMethod method, AnnotatorFiles files)
       throws IOException {
-    switch (method) {
+    return switch (method) {
+      case SOFTEDGE_HED -> hed(files, false, false);
+      case SCRIBBLE_HED -> hed(files, true, false);
+      case SOFTEDGE_HEDSAFE -> hed(files, false, true);
+      case SCRIBBLE_HEDSAFE -> hed(files, true, true);
+      case LINEART_REALISTIC -> new LineartDetector(files.locate(LineartDetector.REALISTIC));
+      case LINEART_COARSE -> new LineartDetector(files.locate(LineartDetector.COARSE));
+      case LINEART_ANIME -> new LineartAnimeDetector(files.locate(LineartAnimeDetector.FILE));
       default -> throw notRunHere(method);
-    }
+    };
+  }
+
+  private static Preprocessor hed(AnnotatorFiles files, boolean scribble, boolean safe)
+      throws IOException {
+    return new HedDetector(files.locate(HedDetector.FILE), scribble, safe);
+  }
+
+  /** The PiDiNet methods: scribble or soft edges, safe or not, and the task's apply_filter. */
+  private static Preprocessor pidiNet(TaskArgs.Preprocess.PidiNet pidiNet, AnnotatorFiles files)
+      throws IOException {
+    TaskArgs.PreprocessMethod method = pidiNet.method();
+    return new PidiNetDetector(
+        files.locate(PidiNetDetector.FILE),
+        method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDINET
+            || method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDISAFE,
+        method == TaskArgs.PreprocessMethod.SOFTEDGE_PIDISAFE
+            || method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDISAFE,
+        pidiNet.applyFilter());
   }
 
   private static IllegalArgumentException notRunHere(TaskArgs.PreprocessMethod method) {
