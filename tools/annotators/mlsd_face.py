@@ -212,14 +212,6 @@ def reference_mlsd():
         ("mlsd_136x60", 10, 100),
         ("mlsd_136x60", 30, 60),
     ]
-    # cv2.line one pixel wide, segments partly or wholly outside included: each in its own level.
-    rng = np.random.default_rng(11)
-    segments = rng.integers(-30, 90, size=(60, 4))
-    canvas = np.zeros((48, 64), np.uint8)
-    for i, (x0, y0, x1, y1) in enumerate(segments):
-        cv2.line(canvas, (int(x0), int(y0)), (int(x1), int(y1)), int(4 * i + 10), 1)
-    np.savetxt(OUT + "thin_lines.txt", segments, fmt="%d")
-    save_png(OUT + "thin_lines_64x48.png", canvas)
 
     onnx_net = OnnxModule(OUT + "mlsd_standin.onnx")
     for name, thr_v, thr_d in cases:
@@ -843,18 +835,7 @@ def reference_mediapipe_face():
               int(out.any(axis=2).sum()), "differing with onnxruntime",
               int((with_ort != out).any(axis=2).sum()))
 
-    # cv2.line two pixels wide between points inside the image (as the face drawing has them),
-    # many on its border; cv2.warpPerspective of rotated ROIs as the ImageToTensor converter does.
-    rng = np.random.default_rng(12)
-    segments = np.stack([rng.integers(0, 64, 80), rng.integers(0, 48, 80),
-                         rng.integers(0, 64, 80), rng.integers(0, 48, 80)], axis=1)
-    segments[::3, 0] = rng.choice([0, 63], len(segments[::3]))
-    segments[1::3, 3] = rng.choice([0, 47], len(segments[1::3]))
-    canvas = np.zeros((48, 64, 3), np.uint8)
-    for i, (x0, y0, x1, y1) in enumerate(segments):
-        cv2.line(canvas, (int(x0), int(y0)), (int(x1), int(y1)), (int(3 * i), 200, 255 - int(3 * i)), 2)
-    np.savetxt(OUT + "thick_lines.txt", segments, fmt="%d")
-    save_png(OUT + "thick_lines_64x48.png", canvas)
+    # cv2.warpPerspective of rotated ROIs as the ImageToTensor converter does.
     padded = np.pad(rgb, [[0, pad64(rgb.shape[0])], [0, pad64(rgb.shape[1])], [0, 0]], mode="edge")
     rois = [(70.25, 40.5, 90.0, 90.0, 0.3), (150.0, 100.0, 70.5, 60.25, -0.2)]
     with open(OUT + "warps.txt", "w") as out:

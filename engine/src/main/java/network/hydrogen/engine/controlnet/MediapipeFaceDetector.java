@@ -12,7 +12,7 @@ import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
-import network.hydrogen.engine.image.OpenCvThickLine;
+import network.hydrogen.engine.image.OpenCvDraw;
 
 /**
  * controlnet_aux's {@code MediapipeFaceDetector} ({@code mediapipe_face}): MediaPipe's FaceMesh
@@ -164,8 +164,8 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
       int a = CONNECTIONS[c];
       int b = CONNECTIONS[c + 1];
       if (shown[a] && shown[b]) {
-        byte[] color = rgb(CONNECTIONS[c + 2], CONNECTIONS[c + 3], CONNECTIONS[c + 4]);
-        OpenCvThickLine.draw(map, width, height, px[a], py[a], px[b], py[b], color, 2);
+        double[] color = {CONNECTIONS[c + 2], CONNECTIONS[c + 3], CONNECTIONS[c + 4]};
+        OpenCvDraw.line(map, height, width, px[a], py[a], px[b], py[b], color, 2);
       }
     }
     for (int p = 0; p < PUPILS.length; p++) {

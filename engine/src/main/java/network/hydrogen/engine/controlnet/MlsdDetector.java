@@ -9,7 +9,7 @@ import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
-import network.hydrogen.engine.image.OpenCvThinLine;
+import network.hydrogen.engine.image.OpenCvDraw;
 
 /**
  * controlnet_aux's {@code MLSDdetector} ({@code mlsd}): M-LSD's MobileV2_MLSD_Large finds straight
@@ -37,6 +37,7 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
   static final String FILE = "mlsd_large_512_fp32.onnx";
 
   private static final int TOP_K = 200;
+  private static final double[] WHITE = {255, 255, 255};
 
   MlsdDetector {
     if (thrV < 0 || thrD < 0) {
@@ -56,13 +57,12 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
               .run(Map.of(network.inputNames().get(0), networkInput(input)))
               .get(network.outputNames().get(0));
     }
-    byte[] map = new byte[input.width() * input.height()];
-    byte[] white = {(byte) 255};
+    byte[] map = new byte[3 * input.width() * input.height()];
     for (int[] line : lines(output)) {
-      OpenCvThinLine.draw(
-          map, input.width(), input.height(), line[0], line[1], line[2], line[3], white);
+      OpenCvDraw.line(
+          map, input.height(), input.width(), line[0], line[1], line[2], line[3], WHITE, 1);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.crop(new ControlImage(input.width(), input.height(), map));
   }
 
   /** {@code pred_lines}' network input for an image whose sides are multiples of 64. */

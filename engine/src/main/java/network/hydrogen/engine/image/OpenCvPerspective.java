@@ -3,15 +3,14 @@ package network.hydrogen.engine.image;
 /**
  * OpenCV 5.0's crop of a rotated rectangle by perspective warp, as MediaPipe's ImageToTensor
  * converter runs it: {@code cv::RotatedRect::points} ({@code cv2.boxPoints}), {@code
- * cv::getPerspectiveTransform} (its 8x8 system solved by OpenCV's LU with partial pivoting) and
- * {@code cv::warpPerspective} with {@code INTER_LINEAR} on 8-bit RGB (the inverse map by Cramer's
- * rule; per pixel the source point in float with fused multiply-adds, bilinear weights in float,
- * rounded half to even), with a zero or replicated border. The corners and the matrix are bit-exact
- * against opencv-python 5.0; the warp matches it on all but about three pixels in 100,000 (17 of
- * 491,520 over 60 random rectangles), which differ by one level: there OpenCV's source point comes
- * out a float step more precise than this float computation (as if parts were kept in double), and
- * a value near .5 rounds the other way. Written for the mediapipe_face annotator while the shared
- * OpenCV operations had no perspective warp.
+ * cv::getPerspectiveTransform} (its 8x8 system solved by {@link OpenCvWarp}'s {@code DECOMP_LU})
+ * and {@code cv::warpPerspective} with {@code INTER_LINEAR} on 8-bit RGB (the inverse map by
+ * Cramer's rule; per pixel the source point in float with fused multiply-adds, then {@link
+ * OpenCvWarp}'s bilinear kernel), with a zero or replicated border. The corners and the matrix are
+ * bit-exact against opencv-python 5.0; the warp matches it on all but about three pixels in 100,000
+ * (17 of 491,520 over 60 random rectangles), which differ by one level: there OpenCV's source point
+ * comes out a float step more precise than this float computation (as if parts were kept in
+ * double), and a value near .5 rounds the other way. The mediapipe_face annotator's crops.
  */
 public final class OpenCvPerspective {
 
@@ -54,50 +53,13 @@ public final class OpenCvPerspective {
       b[i] = dst[2 * i];
       b[i + 4] = dst[2 * i + 1];
     }
-    solve(a, b);
+    if (!OpenCvWarp.solveLu(a, b)) {
+      throw new IllegalArgumentException("the four points are degenerate");
+    }
     double[] m = new double[9];
     System.arraycopy(b, 0, m, 0, 8);
     m[8] = 1;
     return m;
-  }
-
-  /** OpenCV's {@code LUImpl}: Gaussian elimination with partial pivoting, b overwritten. */
-  private static void solve(double[][] a, double[] b) {
-    int m = b.length;
-    for (int i = 0; i < m; i++) {
-      int k = i;
-      for (int j = i + 1; j < m; j++) {
-        if (Math.abs(a[j][i]) > Math.abs(a[k][i])) {
-          k = j;
-        }
-      }
-      if (Math.abs(a[k][i]) < Math.ulp(1.0) * 10) {
-        throw new IllegalArgumentException("the four points are degenerate");
-      }
-      if (k != i) {
-        double[] row = a[i];
-        a[i] = a[k];
-        a[k] = row;
-        double t = b[i];
-        b[i] = b[k];
-        b[k] = t;
-      }
-      double d = -1 / a[i][i];
-      for (int j = i + 1; j < m; j++) {
-        double alpha = a[j][i] * d;
-        for (int c = i + 1; c < m; c++) {
-          a[j][c] += alpha * a[i][c];
-        }
-        b[j] += alpha * b[i];
-      }
-    }
-    for (int i = m - 1; i >= 0; i--) {
-      double s = b[i];
-      for (int c = i + 1; c < m; c++) {
-        s -= a[i][c] * b[c];
-      }
-      b[i] = s / a[i][i];
-    }
   }
 
   /**
@@ -117,7 +79,6 @@ public final class OpenCvPerspective {
     float m0 = (float) m[0];
     float m3 = (float) m[3];
     float m6 = (float) m[6];
-    float[] p = new float[12];
     for (int y = 0; y < outHeight; y++) {
       float mx = (float) (y * m[1] + m[2]);
       float my = (float) (y * m[4] + m[5]);
@@ -128,30 +89,22 @@ public final class OpenCvPerspective {
         float sy = Math.fma(m3, x, my) / w;
         int ix = (int) Math.floor(sx);
         int iy = (int) Math.floor(sy);
-        float alpha = sx - ix;
-        float beta = sy - iy;
-        boolean inner = ix >= 0 && ix < width - 1 && iy >= 0 && iy < height - 1;
-        if (!inner && !replicate && (ix < -1 || ix >= width || iy < -1 || iy >= height)) {
+        if (!replicate && (ix < -1 || ix >= width || iy < -1 || iy >= height)) {
           continue;
         }
-        for (int k = 0; k < 4; k++) {
-          int px = ix + (k & 1);
-          int py = iy + (k >> 1);
-          boolean inside = px >= 0 && px < width && py >= 0 && py < height;
-          if (!inside && replicate) {
-            px = Math.clamp(px, 0, width - 1);
-            py = Math.clamp(py, 0, height - 1);
-            inside = true;
-          }
-          for (int c = 0; c < 3; c++) {
-            p[3 * k + c] = inside ? rgb[3 * (py * width + px) + c] & 0xff : 0;
-          }
-        }
+        int x0 = replicate ? Math.clamp(ix, 0, width - 1) : ix;
+        int x1 = replicate ? Math.clamp(ix + 1, 0, width - 1) : ix + 1;
+        int y0 = replicate ? Math.clamp(iy, 0, height - 1) : iy;
+        int y1 = replicate ? Math.clamp(iy + 1, 0, height - 1) : iy + 1;
         for (int c = 0; c < 3; c++) {
-          float top = Math.fma(alpha, p[3 + c] - p[c], p[c]);
-          float bottom = Math.fma(alpha, p[9 + c] - p[6 + c], p[6 + c]);
-          float value = Math.fma(beta, bottom - top, top);
-          out[3 * (y * outWidth + x) + c] = (byte) Math.clamp(Math.rint(value), 0, 255);
+          out[3 * (y * outWidth + x) + c] =
+              OpenCvWarp.bilinear(
+                  OpenCvWarp.sample(rgb, width, height, 3, x0, y0, c, 0),
+                  OpenCvWarp.sample(rgb, width, height, 3, x1, y0, c, 0),
+                  OpenCvWarp.sample(rgb, width, height, 3, x0, y1, c, 0),
+                  OpenCvWarp.sample(rgb, width, height, 3, x1, y1, c, 0),
+                  sx - ix,
+                  sy - iy);
         }
       }
     }

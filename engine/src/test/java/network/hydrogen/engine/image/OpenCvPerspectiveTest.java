@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import network.hydrogen.engine.controlnet.AnnotatorImages;
 import network.hydrogen.engine.controlnet.ControlImage;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+/** OpenCvPerspective against cv2 (tools/annotators/mlsd_face.py reference). */
 class OpenCvPerspectiveTest {
+
+  private static final Path DATA = Path.of("src/test/resources/annotators/mlsd-face");
 
   /**
    * Rotated rectangles of the padded faces image cropped to 48x48 by cv2.boxPoints,
@@ -23,10 +27,9 @@ class OpenCvPerspectiveTest {
   void rotatedCropsMatchOpenCvPixelForPixel(int roi, String border) throws IOException {
     ControlImage image =
         AnnotatorImages.pad64(
-                ControlImage.decode(
-                    Files.readAllBytes(OpenCvThinLineTest.DATA.resolve("faces_176x100.png"))))
+                ControlImage.decode(Files.readAllBytes(DATA.resolve("faces_176x100.png"))))
             .image();
-    List<String> rois = Files.readAllLines(OpenCvThinLineTest.DATA.resolve("warps.txt"));
+    List<String> rois = Files.readAllLines(DATA.resolve("warps.txt"));
     String[] r = rois.get(roi).split(" ");
     float rotation = Float.parseFloat(r[4]);
     float angle = (float) (rotation * 180f / Math.PI);
@@ -38,9 +41,7 @@ class OpenCvPerspectiveTest {
             Float.parseFloat(r[3]),
             angle);
     ControlImage expected =
-        ControlImage.decode(
-            Files.readAllBytes(
-                OpenCvThinLineTest.DATA.resolve("warp" + roi + "_" + border + ".png")));
+        ControlImage.decode(Files.readAllBytes(DATA.resolve("warp" + roi + "_" + border + ".png")));
 
     byte[] warped =
         OpenCvPerspective.warp(
