@@ -358,6 +358,19 @@ def reference(args):
     print("hand and face argmax gap (best - second best)", min(gaps))
     body_raw(body, rgb, out)
     check_margins(rgb, body)
+    gaussian_filter_case(out)
+
+
+def gaussian_filter_case(out):
+    """scipy.ndimage.gaussian_filter(sigma=3) of a small float64 image (reflect borders, a radius
+    larger than the image): the check of the Java ScipyGaussianFilter."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(3)
+    image = rng.standard_normal((9, 14)) + np.linspace(0, 2, 14)[None, :]
+    with open(os.path.join(out, "gaussian_filter.json"), "w") as f:
+        json.dump({"sigma": 3.0, "input": image.tolist(),
+                   "output": gaussian_filter(image, sigma=3).tolist()}, f)
 
 
 def record_poses(detector, poses):

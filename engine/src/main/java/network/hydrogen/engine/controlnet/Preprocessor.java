@@ -11,7 +11,7 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
+public sealed interface Preprocessor permits CannyDetector, ContentShuffle, OpenposeDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -42,6 +42,9 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
   private static Preprocessor plain(TaskArgs.PreprocessMethod method, AnnotatorFiles files)
       throws IOException {
     switch (method) {
+      case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND -> {
+        return OpenposeDetector.of(method, files);
+      }
       default -> throw notRunHere(method);
     }
   }
