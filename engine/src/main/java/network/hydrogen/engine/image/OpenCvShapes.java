@@ -145,7 +145,12 @@ public final class OpenCvShapes {
     new Canvas(image, height, width, colour).circle(centerX, centerY, radius, thickness < 0);
   }
 
-  /** {@code cv2.line(image, p1, p2, colour, thickness)}, 8-connected. */
+  /**
+   * {@code cv2.line(image, p1, p2, colour, thickness)}, 8-connected; a line wider than 1 must have
+   * both ends inside the image (the pose drawings' always do).
+   *
+   * @throws IllegalArgumentException for a wide line with an end outside the image
+   */
   public static void line(
       byte[] image,
       int height,
@@ -158,6 +163,27 @@ public final class OpenCvShapes {
       int thickness) {
     if (thickness < 0) {
       throw new IllegalArgumentException("line thickness must be >= 0, was " + thickness);
+    }
+    if (thickness > 1
+        && (Math.min(Math.min(x1, x2), Math.min(y1, y2)) < 0
+            || Math.max(x1, x2) >= width
+            || Math.max(y1, y2) >= height)) {
+      throw new IllegalArgumentException(
+          "a line "
+              + thickness
+              + " wide from ("
+              + x1
+              + ", "
+              + y1
+              + ") to ("
+              + x2
+              + ", "
+              + y2
+              + ") leaves the "
+              + width
+              + "x"
+              + height
+              + " image: OpenCV 5 clips such lines in a way this class does not reproduce");
     }
     new Canvas(image, height, width, colour).thickLine(x1, y1, x2, y2, thickness);
   }
@@ -293,14 +319,6 @@ public final class OpenCvShapes {
 
     /** Line2: a line between 16-bit fixed-point points. */
     void line2(long p1x, long p1y, long p2x, long p2y) {
-      long[] p = {p1x, p1y, p2x, p2y};
-      if (!clipLine(p, (long) width << XY_SHIFT, (long) height << XY_SHIFT)) {
-        return;
-      }
-      p1x = p[0];
-      p1y = p[1];
-      p2x = p[2];
-      p2y = p[3];
       long dx = p2x - p1x;
       long dy = p2y - p1y;
       long j = dx < 0 ? -1 : 0;

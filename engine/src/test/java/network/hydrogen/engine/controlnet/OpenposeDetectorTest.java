@@ -9,17 +9,23 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
+import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.task.TaskArgs;
+import network.hydrogen.task.Tasks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -164,6 +170,50 @@ class OpenposeDetectorTest {
       }
     }
     return count;
+  }
+
+  /** openpose_full from a task, its networks in a models folder's annotators/. */
+  @Test
+  void runsFromATaskWithTheNetworksInTheModelsFolder(@TempDir Path models) throws Exception {
+    Path annotators = Files.createDirectories(models.resolve("annotators"));
+    for (String file :
+        List.of(
+            OpenposeDetector.BODY_MODEL,
+            OpenposeDetector.HAND_MODEL,
+            OpenposeDetector.FACE_MODEL)) {
+      Files.copy(DATA.resolve(file), annotators.resolve(file));
+    }
+
+    ControlImage map =
+        ControlNetInput.fromTask(task("openpose_full"), new ModelLibrary(models))
+            .orElseThrow()
+            .preprocess(OPTIONS)
+            .image();
+
+    assertThat(map.rgb())
+        .isEqualTo(
+            ControlImage.decode(Files.readAllBytes(DATA.resolve("openpose_full.png"))).rgb());
+    Files.delete(annotators.resolve(OpenposeDetector.FACE_MODEL));
+    assertThatThrownBy(
+            () -> ControlNetInput.fromTask(task("openpose_face"), new ModelLibrary(models)))
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessageContaining("annotators/facenet.onnx")
+        .hasMessageContaining(models.toString());
+  }
+
+  private static TaskArgs task(String method) throws Exception {
+    String url =
+        "data:image/png;base64,"
+            + Base64.getEncoder().encodeToString(Files.readAllBytes(DATA.resolve("input.png")));
+    String json =
+        "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {\"seed\": 1},"
+            + " \"controlnet\": {\"model\": \"c\","
+            + " \"image_dataurl\": \""
+            + url
+            + "\", \"preprocess\": {\"method\": \""
+            + method
+            + "\"}}}";
+    return Tasks.parse(json.getBytes(StandardCharsets.UTF_8)).args();
   }
 
   @Test
