@@ -8,12 +8,13 @@ below), numpy 2.x. Run from the repo root:
     python tools/annotators/make_opencv_reference.py
 
 Writes engine/src/test/resources/opencv/<group>.bin.gz: gzip of records, each one ASCII header
-line `name key=value ... dtype=u8|f32|i32 shape=d0,d1,...` followed by the array's raw
+line `name key=value ... dtype=u8|f32|i32|f64 shape=d0,d1,...` followed by the array's raw
 little-endian bytes, or for 8-bit outputs (stored=sha256) the 32-byte SHA-256 of those bytes, which
 the tests compare exactly. Inputs are records too (named input_*); cases name theirs with src=.
 """
 import gzip
 import hashlib
+import math
 import os
 
 import cv2
@@ -22,7 +23,8 @@ import numpy as np
 OUT = "engine/src/test/resources/opencv/"
 EXPECTED_OPENCV = "5.0.0"
 
-DTYPES = {np.dtype(np.uint8): "u8", np.dtype(np.float32): "f32", np.dtype(np.int32): "i32"}
+DTYPES = {np.dtype(np.uint8): "u8", np.dtype(np.float32): "f32", np.dtype(np.int32): "i32",
+          np.dtype(np.float64): "f64"}
 
 
 class Group:
@@ -37,8 +39,6 @@ class Group:
         digest = "src" in params and not full and (array.dtype == np.uint8 or params.pop("exact", False))
         if digest:
             params["stored"] = "sha256"
-        if array.dtype == np.float64:
-            raise ValueError(name + " is float64")
         fields = [name] + [f"{k}={v}" for k, v in params.items()]
         fields.append("dtype=" + DTYPES[array.dtype])
         fields.append("shape=" + ",".join(str(d) for d in array.shape))
@@ -227,6 +227,117 @@ def annotator_group():
     g.write()
 
 
+def warp_matrix(center, scale, rot, output_size):
+    """mmpose's get_warp_matrix (as DWPose's top-down crop computes it), shift 0."""
+    src_w = scale[0]
+    dst_w, dst_h = output_size
+    rot_rad = np.deg2rad(rot)
+    sn, cs = np.sin(rot_rad), np.cos(rot_rad)
+    src_dir = np.array([0.0 * cs - src_w * -0.5 * sn, 0.0 * sn + src_w * -0.5 * cs])
+    dst_dir = np.array([0.0, dst_w * -0.5])
+    src = np.zeros((3, 2), dtype=np.float32)
+    src[0, :] = center
+    src[1, :] = center + src_dir
+    dst = np.zeros((3, 2), dtype=np.float32)
+    dst[0, :] = [dst_w * 0.5, dst_h * 0.5]
+    dst[1, :] = np.array([dst_w * 0.5, dst_h * 0.5]) + dst_dir
+
+    def third(a, b):
+        d = a - b
+        return b + np.r_[-d[1], d[0]]
+
+    src[2, :] = third(src[0, :], src[1, :])
+    dst[2, :] = third(dst[0, :], dst[1, :])
+    return src, dst
+
+
+def warp_group():
+    g = Group("warp")
+    img = structured(41, 53, 3, 41)
+    g.add("input_img", img)
+    cases = [((26.0, 20.0), (40.0, 53.3), 0, (48, 64), (0, 0, 0)),
+             ((10.5, 30.25), (30.0, 40.0), 0, (32, 40), (0, 0, 0)),
+             ((40.0, 5.0), (70.0, 93.3), 0, (48, 64), (114, 120.5, 3.7)),
+             ((26.0, 20.0), (25.0, 33.3), 30, (33, 37), (255, 0, 128)),
+             ((0.0, 0.0), (120.0, 160.0), -12, (48, 64), (0, 0, 0))]
+    for i, (center, scale, rot, size, border) in enumerate(cases):
+        src, dst = warp_matrix(np.array(center), np.array(scale), rot, size)
+        g.add(f"points_{i}", np.concatenate([src.ravel(), dst.ravel()]).astype(np.float32))
+        m = cv2.getAffineTransform(src, dst)
+        g.add(f"matrix_{i}", m.astype(np.float64), src=f"points_{i}", exact=True, full=True)
+        out = cv2.warpAffine(img, m, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                             borderValue=border)
+        g.add(f"warp_{i}", out, src="input_img", matrix=f"matrix_{i}",
+              border=",".join(str(float(b)) for b in border))
+    g.write()
+
+
+def draw_group():
+    """The drawing calls of OpenPose/DWPose (ellipse2Poly + fillConvexPoly, filled circles, thick
+    lines with float colours), MLSD (1-pixel lines) and MediaPipe face (lines and circles of
+    thickness 2), on a 45x37 canvas, shapes partly outside it too."""
+    g = Group("draw")
+    h, w = 37, 45
+    g.add("input_canvas", np.zeros((h, w, 3), np.uint8))
+    rng = np.random.default_rng(51)
+
+    def add(name, canvas, **params):
+        g.add(name, canvas, src="input_canvas", **params)
+
+    lines = [(3, 4, 40, 30), (40, 30, 3, 4), (5, 33, 30, 2), (10, 10, 10, 30), (2, 20, 44, 20),
+             (22, 18, 22, 18), (-10, -5, 60, 50), (-20, 10, 20, -30), (30, 40, 50, -8), (0, 0, 44, 36),
+             (44, 0, 0, 36), (7, 3, 9, 35), (100, 5, 120, 9)]
+    colors = [(255, 255, 255), (127.5, 63.49, 254.51), (0.4999, 200.5, 99.5), (300, -4, 1.5)]
+    for i, (x1, y1, x2, y2) in enumerate(lines):
+        for t in (1, 2, 3, 5):
+            color = colors[(i + t) % len(colors)]
+            c = np.zeros((h, w, 3), np.uint8)
+            cv2.line(c, (x1, y1), (x2, y2), color, thickness=t)
+            add(f"line_{i}_{t}", c, op="line", pts=f"{x1},{y1},{x2},{y2}", t=t,
+                color=",".join(str(v) for v in color))
+    for i in range(12):
+        x, y = int(rng.integers(-3, w + 3)), int(rng.integers(-3, h + 3))
+        for r, t in ((3, -1), (4, -1), (1, -1), (0, -1), (5, 1), (1, 2), (2, 2), (6, 2), (7, 3), (12, 2)):
+            color = colors[(i + r) % len(colors)]
+            c = np.zeros((h, w, 3), np.uint8)
+            cv2.circle(c, (x, y), r, color, thickness=t)
+            add(f"circle_{i}_{r}_{t}", c, op="circle", pts=f"{x},{y}", r=r, t=t,
+                color=",".join(str(v) for v in color))
+    stickwidth = 4
+    for i in range(20):
+        x1, y1, x2, y2 = rng.uniform(-5, 50, 4)
+        mX, mY = np.mean([y1, y2]), np.mean([x1, x2])
+        length = ((y1 - y2) ** 2 + (x1 - x2) ** 2) ** 0.5
+        angle = math.degrees(math.atan2(y1 - y2, x1 - x2))
+        args = (int(mY), int(mX), int(length / 2), stickwidth, int(angle))
+        poly = cv2.ellipse2Poly((args[0], args[1]), (args[2], args[3]), args[4], 0, 360, 1)
+        g.add(f"poly_{i}", poly.astype(np.int32), src="input_canvas", op="ellipse2Poly",
+              args=",".join(str(a) for a in args), full=True)
+        c = np.zeros((h, w, 3), np.uint8)
+        color = [int(float(v) * 0.6) for v in (255, 85 * (i % 4), 170)]
+        cv2.fillConvexPoly(c, poly, color)
+        add(f"fill_{i}", c, op="fillConvexPoly", poly=f"poly_{i}", color=",".join(str(v) for v in color))
+    for i, arc in enumerate(((0, 360, 5), (30, 200, 10), (-40, 100, 7), (350, 10, 3))):
+        poly = cv2.ellipse2Poly((20, 15), (13, 6), 25 * i - 30, arc[0], arc[1], arc[2])
+        g.add(f"poly_arc_{i}", poly.astype(np.int32), src="input_canvas", op="ellipse2Poly",
+              args=f"20,15,13,6,{25 * i - 30},{arc[0]},{arc[1]},{arc[2]}", full=True)
+    quads = [np.array([[3, 3], [30, 8], [40, 30], [10, 34]], np.int32),
+             np.array([[-5, 10], [20, -4], [50, 20], [22, 45]], np.int32),
+             np.array([[10, 10], [11, 10], [11, 11]], np.int32)]
+    for i, q in enumerate(quads):
+        pts = ",".join(str(v) for v in q.ravel())
+        c = np.zeros((h, w, 3), np.uint8)
+        cv2.fillConvexPoly(c, q, (9, 99, 199))
+        add(f"quad_{i}", c, op="fillConvexPoly", pts=pts, color="9,99,199")
+        for closed in (True, False):
+            for t in (1, 2):
+                c = np.zeros((h, w, 3), np.uint8)
+                cv2.polylines(c, [q], closed, (250, 128, 5), thickness=t)
+                add(f"polylines_{i}_{int(closed)}_{t}", c, op="polylines", pts=pts, closed=int(closed),
+                    t=t, color="250,128,5")
+    g.write()
+
+
 def main():
     print("opencv", cv2.__version__, "numpy", np.__version__)
     assert cv2.__version__ == EXPECTED_OPENCV, cv2.__version__
@@ -234,6 +345,8 @@ def main():
     resize_group()
     filter_group()
     annotator_group()
+    warp_group()
+    draw_group()
 
 
 if __name__ == "__main__":

@@ -109,6 +109,12 @@ public final class OpenCvResize {
   }
 
   private static Image run(Image src, int outHeight, int outWidth, Interpolation interpolation) {
+    if (outHeight == src.height && outWidth == src.width) {
+      // cv::resize copies an image of the same size
+      return src.fixedPoint()
+          ? new Image(src.bytes.clone(), null, src.height, src.width, src.channels)
+          : new Image(null, src.floats.clone(), src.height, src.width, src.channels);
+    }
     double invScaleX = (double) outWidth / src.width;
     double invScaleY = (double) outHeight / src.height;
     if (interpolation == Interpolation.NEAREST) {
@@ -305,8 +311,8 @@ public final class OpenCvResize {
   private static void lanczosCoefficients(float x, float[] coeffs) {
     float sum = 0;
     double y0 = -(double) (x + 3) * Math.PI * 0.25;
-    double s0 = Math.sin(y0);
-    double c0 = Math.cos(y0);
+    double s0 = StrictMath.sin(y0);
+    double c0 = StrictMath.cos(y0);
     for (int i = 0; i < 8; i++) {
       float y0i = x + 3 - i;
       if (Math.abs(y0i) >= FLT_EPSILON) {

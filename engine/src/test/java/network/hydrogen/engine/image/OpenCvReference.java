@@ -51,7 +51,12 @@ public record OpenCvReference(String name, Map<String, String> params, int[] sha
           shape[i] = dims[i].isEmpty() ? 0 : Integer.parseInt(dims[i]);
           count *= shape[i];
         }
-        int size = params.get("dtype").equals("u8") ? 1 : 4;
+        int size =
+            switch (params.get("dtype")) {
+              case "u8" -> 1;
+              case "f64" -> 8;
+              default -> 4;
+            };
         long length = "sha256".equals(params.get("stored")) ? 32 : count * size;
         byte[] raw = in.readNBytes((int) length);
         if (raw.length != length) {
@@ -101,6 +106,12 @@ public record OpenCvReference(String name, Map<String, String> params, int[] sha
   public float[] floats() {
     float[] values = new float[raw.length / 4];
     ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    return values;
+  }
+
+  public double[] doubles() {
+    double[] values = new double[raw.length / 8];
+    ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(values);
     return values;
   }
 
