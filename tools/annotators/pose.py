@@ -359,45 +359,6 @@ def reference(args):
     body_raw(body, rgb, out)
     check_margins(rgb, body)
     gaussian_filter_case(out)
-    shapes_case(out)
-
-
-def shapes_case(out):
-    """Random cv2 shapes as the pose drawings use them (ellipse2Poly + fillConvexPoly, filled
-    circles, lines 1 and 2 wide), partly outside a 40x48 canvas (not the 2-wide lines: OpenCV 5
-    clips those differently, and the hands' lines never leave the canvas): the check of
-    OpenCvShapes."""
-    import cv2
-    from PIL import Image
-
-    rng = np.random.default_rng(5)
-    canvas = np.zeros((40, 48, 3), np.uint8)
-    ops, polys = [], []
-    for _ in range(60):
-        kind = int(rng.integers(0, 3))
-        colour = [int(c) for c in rng.integers(0, 256, 3)]
-        if kind == 0:
-            cx, cy = (int(v) for v in rng.integers(-6, 54, 2))
-            ax, ay = int(rng.integers(0, 20)), int(rng.integers(0, 6))
-            angle = int(rng.integers(-200, 400))
-            poly = cv2.ellipse2Poly((cx, cy), (ax, ay), angle, 0, 360, 1)
-            cv2.fillConvexPoly(canvas, poly, colour)
-            ops.append(["ellipse", cx, cy, ax, ay, angle, colour])
-            polys.append(poly.tolist())
-        elif kind == 1:
-            cx, cy = (int(v) for v in rng.integers(-5, 53, 2))
-            r = int(rng.integers(0, 7))
-            cv2.circle(canvas, (cx, cy), r, colour, thickness=-1)
-            ops.append(["circle", cx, cy, r, colour])
-        else:
-            t = int(rng.integers(1, 3))  # wide lines stay inside (as the hand drawing's do)
-            lo, hi = (-8, 56) if t == 1 else (0, 40)
-            x1, y1, x2, y2 = (int(v) for v in rng.integers(lo, hi, 4))
-            cv2.line(canvas, (x1, y1), (x2, y2), colour, thickness=t)
-            ops.append(["line", x1, y1, x2, y2, t, colour])
-    Image.fromarray(canvas).save(os.path.join(out, "shapes.png"))
-    with open(os.path.join(out, "shapes.json"), "w") as f:
-        json.dump({"height": 40, "width": 48, "ops": ops, "ellipse_polygons": polys}, f)
 
 
 def gaussian_filter_case(out):

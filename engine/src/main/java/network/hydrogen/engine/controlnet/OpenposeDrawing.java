@@ -1,6 +1,6 @@
 package network.hydrogen.engine.controlnet;
 
-import network.hydrogen.engine.image.OpenCvShapes;
+import network.hydrogen.engine.image.OpenCvDraw;
 
 /**
  * controlnet_aux's OpenPose drawing ({@code open_pose/util.py}: {@code draw_bodypose}, {@code
@@ -13,7 +13,7 @@ final class OpenposeDrawing {
   private static final double EPS = 0.01;
 
   /** draw_bodypose's 18 colours (limb k and joint k share colour k). */
-  static final int[][] BODY_COLOURS = {
+  static final double[][] BODY_COLOURS = {
     {255, 0, 0}, {255, 85, 0}, {255, 170, 0}, {255, 255, 0}, {170, 255, 0}, {85, 255, 0},
     {0, 255, 0}, {0, 255, 85}, {0, 255, 170}, {0, 255, 255}, {0, 170, 255}, {0, 85, 255},
     {0, 0, 255}, {85, 0, 255}, {170, 0, 255}, {255, 0, 255}, {255, 0, 170}, {255, 0, 85}
@@ -29,7 +29,7 @@ final class OpenposeDrawing {
    * The hand edges' colours: matplotlib's {@code hsv_to_rgb([i / 20, 1, 1]) * 255} as {@code
    * cv2.line} rounds them.
    */
-  static final int[][] HAND_EDGE_COLOURS = {
+  static final double[][] HAND_EDGE_COLOURS = {
     {255, 0, 0}, {255, 77, 0}, {255, 153, 0}, {255, 229, 0}, {204, 255, 0}, {128, 255, 0},
     {51, 255, 0}, {0, 255, 25}, {0, 255, 102}, {0, 255, 179}, {0, 255, 255}, {0, 178, 255},
     {0, 102, 255}, {0, 25, 255}, {51, 0, 255}, {128, 0, 255}, {204, 0, 255}, {255, 0, 230},
@@ -37,6 +37,8 @@ final class OpenposeDrawing {
   };
 
   private static final int STICK_WIDTH = 4;
+  private static final double[] BLUE = {0, 0, 255};
+  private static final double[] WHITE = {255, 255, 255};
 
   private OpenposeDrawing() {}
 
@@ -48,7 +50,7 @@ final class OpenposeDrawing {
       if (a == null || b == null) {
         continue;
       }
-      int[] colour = new int[3];
+      double[] colour = new double[3];
       for (int c = 0; c < 3; c++) {
         colour[c] = (int) (BODY_COLOURS[k][c] * 0.6);
       }
@@ -57,7 +59,7 @@ final class OpenposeDrawing {
     for (int k = 0; k < 18; k++) {
       double[] p = keypoints[k];
       if (p != null) {
-        OpenCvShapes.circle(
+        OpenCvDraw.circle(
             canvas,
             height,
             width,
@@ -74,7 +76,7 @@ final class OpenposeDrawing {
    * One limb: an ellipse from {@code a} to {@code b}, {@code stickwidth} 4 across, as {@code
    * cv2.ellipse2Poly} and {@code cv2.fillConvexPoly} draw it.
    */
-  static void limb(byte[] canvas, int height, int width, double[] a, double[] b, int[] colour) {
+  static void limb(byte[] canvas, int height, int width, double[] a, double[] b, double[] colour) {
     double y0 = a[0] * width;
     double y1 = b[0] * width;
     double x0 = a[1] * height;
@@ -83,10 +85,10 @@ final class OpenposeDrawing {
     double meanY = (y0 + y1) / 2;
     double length = Math.sqrt((x0 - x1) * (x0 - x1) + (y0 - y1) * (y0 - y1));
     double angle = Math.toDegrees(StrictMath.atan2(x0 - x1, y0 - y1));
-    int[][] polygon =
-        OpenCvShapes.ellipse2Poly(
+    int[] polygon =
+        OpenCvDraw.ellipse2Poly(
             (int) meanY, (int) meanX, (int) (length / 2), STICK_WIDTH, (int) angle, 0, 360, 1);
-    OpenCvShapes.fillConvexPoly(canvas, height, width, polygon, colour);
+    OpenCvDraw.fillConvexPoly(canvas, height, width, polygon, colour);
   }
 
   /** draw_handpose: the edges whose ends are both inside the canvas, then the keypoints. */
@@ -102,14 +104,14 @@ final class OpenposeDrawing {
       int x2 = (int) (k2[0] * width);
       int y2 = (int) (k2[1] * height);
       if (x1 > EPS && y1 > EPS && x2 > EPS && y2 > EPS) {
-        OpenCvShapes.line(canvas, height, width, x1, y1, x2, y2, HAND_EDGE_COLOURS[e], 2);
+        OpenCvDraw.line(canvas, height, width, x1, y1, x2, y2, HAND_EDGE_COLOURS[e], 2);
       }
     }
     for (float[] k : keypoints) {
       int x = (int) (k[0] * width);
       int y = (int) (k[1] * height);
       if (x > EPS && y > EPS) {
-        OpenCvShapes.circle(canvas, height, width, x, y, 4, new int[] {0, 0, 255}, -1);
+        OpenCvDraw.circle(canvas, height, width, x, y, 4, BLUE, -1);
       }
     }
   }
@@ -123,7 +125,7 @@ final class OpenposeDrawing {
       int x = (int) (k[0] * width);
       int y = (int) (k[1] * height);
       if (x > EPS && y > EPS) {
-        OpenCvShapes.circle(canvas, height, width, x, y, 3, new int[] {255, 255, 255}, -1);
+        OpenCvDraw.circle(canvas, height, width, x, y, 3, WHITE, -1);
       }
     }
   }
