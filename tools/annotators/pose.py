@@ -136,13 +136,13 @@ class ColourParts(nn.Module):
 
     |d| = relu(d) + relu(-d), so this is two 1x1 convolutions with ReLUs."""
 
-    def __init__(self, codes_bgr, tolerance=60.0):
+    def __init__(self, codes_bgr, tolerance=60.0, pool=8):
         super().__init__()
         k = len(codes_bgr)
         codes = torch.tensor(codes_bgr, dtype=torch.float32) / 256.0 - 0.5  # [k,3]
         self.diff = nn.Conv2d(3, 6 * k, 1)
         self.match = nn.Conv2d(6 * k, k, 1)
-        self.pool = nn.AvgPool2d(8, 8)
+        self.pool = nn.AvgPool2d(pool, pool) if pool > 1 else nn.Identity()
         with torch.no_grad():
             self.diff.weight.zero_()
             self.match.weight.zero_()
@@ -188,14 +188,19 @@ class ShiftedBlob(nn.Module):
     def __init__(self, code, channels, dilation, gain=2.0):
         super().__init__()
         self.parts = ColourParts([code], tolerance=80.0)
-        self.shift = nn.Conv2d(1, channels, 5, padding=2 * dilation, dilation=dilation, bias=False)
+        self.shift = self.shift_conv(channels, dilation, gain=gain)
+
+    @staticmethod
+    def shift_conv(channels, dilation, in_channels=1, gain=2.0):
+        conv = nn.Conv2d(in_channels, channels, 5, padding=2 * dilation, dilation=dilation, bias=False)
         taps = [(dy, dx) for dy in range(5) for dx in range(5)]
         order = sorted(taps, key=lambda t: (math.atan2(t[0] - 2, t[1] - 2), abs(t[0] - 2) + abs(t[1] - 2)))
         with torch.no_grad():
-            self.shift.weight.zero_()
+            conv.weight.zero_()
             for c in range(channels):
                 dy, dx = order[(c * 7) % 25]
-                self.shift.weight[c, 0, dy, dx] = gain * (1.0 - 0.01 * (c % 5))
+                conv.weight[c, c * in_channels // channels, dy, dx] = gain * (1.0 - 0.01 * (c % 5))
+        return conv
 
     def forward(self, x):
         return self.shift(self.parts(x))
@@ -210,6 +215,73 @@ class AsStages(nn.Module):
 
     def forward(self, x):
         return [self.net(x)]
+
+
+class YoloxStandIn(nn.Module):
+    """yolox_l's contract ([1, 3, 640, 640] BGR 0..255 -> [1, 8400, 85]: per anchor of the stride
+    8, 16, 32 grids x/y offsets, log w/h, objectness, 80 class scores): at stride 32 the objectness
+    is a sigmoid of how much of the cell has the neck's colour, the box a fixed person-sized one
+    below the neck; the finer grids find nothing."""
+
+    def __init__(self, neck_bgr, box_w, box_h, centre_dy):
+        super().__init__()
+        self.parts = ColourParts([neck_bgr], tolerance=80.0)
+        self.pool2 = nn.AvgPool2d(2, 2)
+        self.box = (box_w, box_h, centre_dy)
+
+    def level(self, p, stride, live):
+        w, h, dy = self.box
+        zero = p * 0
+        obj = torch.sigmoid(20 * (p - 0.1)) if live else torch.sigmoid(zero - 20)
+        channels = [zero + 0.5, zero + 0.5 + (dy if live else 0), zero + math.log(w / stride),
+                    zero + math.log(h / stride), obj, zero + 0.95] + [zero] * 79
+        out = torch.cat(channels, dim=1)
+        return out.flatten(2).transpose(1, 2)
+
+    def forward(self, x):
+        p8 = self.parts(x / 256 - 0.5)
+        p16 = self.pool2(p8)
+        p32 = self.pool2(p16)
+        return torch.cat([self.level(p8, 8, False), self.level(p16, 16, False),
+                          self.level(p32, 32, True)], dim=1)
+
+
+class RtmposeStandIn(nn.Module):
+    """dw-ll_ucoco_384's contract ([1, 3, 384, 288] normalised BGR -> simcc_x [1, 133, 576],
+    simcc_y [1, 133, 768]): per keypoint a colour-match map of the crop (body: the joint's colour;
+    feet: the ankles' shifted; face and hands: their blob shifted per keypoint), its maximum over
+    rows (x) or columns (y), each position twice (SimCC split ratio 2)."""
+
+    MEAN = [123.675, 116.28, 103.53]
+    STD = [58.395, 57.12, 57.375]
+
+    def __init__(self, joint_bgr, face_bgr, hand_bgr, coco_to_openpose):
+        super().__init__()
+        self.unnorm = nn.Conv2d(3, 3, 1)
+        with torch.no_grad():
+            self.unnorm.weight.zero_()
+            for c in range(3):
+                self.unnorm.weight[c, c, 0, 0] = self.STD[c]
+                self.unnorm.bias[c] = self.MEAN[c]
+        self.parts = ColourParts(list(joint_bgr) + [face_bgr, hand_bgr], tolerance=70.0, pool=1)
+        self.body = nn.Conv2d(20, 17, 1, bias=False)
+        self.feet = ShiftedBlob.shift_conv(6, 4, in_channels=2)
+        self.face = ShiftedBlob.shift_conv(68, 4)
+        self.hands = ShiftedBlob.shift_conv(42, 5)
+        with torch.no_grad():
+            self.body.weight.zero_()
+            for k, j in enumerate(coco_to_openpose):
+                self.body.weight[k, j, 0, 0] = 1.0
+        self.ankles = [coco_to_openpose[15], coco_to_openpose[16]]
+
+    def forward(self, x):
+        m = self.parts(self.unnorm(x) / 256 - 0.5)
+        heat = torch.cat([self.body(m), self.feet(m[:, self.ankles]), self.face(m[:, 18:19]),
+                          self.hands(m[:, 19:20])], dim=1)
+        sx = heat.amax(dim=2)
+        sy = heat.amax(dim=3)
+        twice = lambda t: t.unsqueeze(-1).expand(-1, -1, -1, 2).reshape(t.shape[0], t.shape[1], -1)  # noqa: E731
+        return twice(sx), twice(sy)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -359,6 +431,68 @@ def reference(args):
     body_raw(body, rgb, out)
     check_margins(rgb, body)
     gaussian_filter_case(out)
+    dwpose_reference(args, rgb, out)
+
+
+COCO_TO_OPENPOSE = [0, 15, 14, 17, 16, 5, 2, 6, 3, 7, 4, 11, 8, 12, 9, 13, 10]
+
+
+def dwpose_modules(src):
+    """IDEA-Research/DWPose's ControlNet annotator (onnxdet, onnxpose, wholebody: the ONNX
+    pipeline) from its repository checkout, as a package of its own."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    folder = tempfile.mkdtemp()
+    package = os.path.join(folder, "dwpose_onnx")
+    os.makedirs(package)
+    open(os.path.join(package, "__init__.py"), "w").close()
+    for name in ("onnxdet.py", "onnxpose.py", "wholebody.py"):
+        text = subprocess.run(["git", "-C", src, "show", f"HEAD:ControlNet-v1-1-nightly/annotator/dwpose/{name}"],
+                              check=True, capture_output=True, text=True).stdout
+        with open(os.path.join(package, name), "w") as f:
+            f.write(text)
+    sys.path.insert(0, folder)
+    import dwpose_onnx.wholebody as wholebody
+    return wholebody
+
+
+def dwpose_reference(args, rgb, out):
+    import onnxruntime as ort
+    from PIL import Image
+
+    bgr = lambda c: list(reversed(c))  # noqa: E731
+    yolox = YoloxStandIn(bgr(JOINT_RGB[1]), box_w=320, box_h=506, centre_dy=3.2).eval()
+    rtm = RtmposeStandIn([bgr(c) for c in JOINT_RGB], bgr(FACE_RGB), bgr(HAND_RGB), COCO_TO_OPENPOSE).eval()
+    det_path, pose_path = os.path.join(out, "yolox_l.onnx"), os.path.join(out, "dw-ll_ucoco_384.onnx")
+    torch.onnx.export(yolox, (torch.zeros(1, 3, 640, 640),), det_path, input_names=["images"],
+                      output_names=["output"], opset_version=17, dynamo=False)
+    torch.onnx.export(rtm, (torch.zeros(1, 3, 384, 288),), pose_path, input_names=["input"],
+                      output_names=["simcc_x", "simcc_y"], opset_version=17, dynamo=False)
+    wholebody = dwpose_modules(args.dwpose_src)
+    estimator = wholebody.Wholebody.__new__(wholebody.Wholebody)
+    estimator.session_det = ort.InferenceSession(det_path, providers=["CPUExecutionProvider"])
+    estimator.session_pose = ort.InferenceSession(pose_path, providers=["CPUExecutionProvider"])
+    from controlnet_aux.dwpose import DWposeDetector
+
+    detector = DWposeDetector.__new__(DWposeDetector)
+    detector.pose_estimation = estimator
+    found = {}
+    original = estimator.__call__
+
+    class Recording:
+        def __call__(self, img):
+            keypoints, scores = original(img)
+            found["keypoints"], found["scores"] = keypoints.tolist(), scores.tolist()
+            return keypoints, scores
+
+    detector.pose_estimation = Recording()
+    result = at_own_resolution(detector, rgb)
+    Image.fromarray(result).save(os.path.join(out, "dwpose.png"))
+    with open(os.path.join(out, "dwpose_poses.json"), "w") as f:
+        json.dump(found, f)
+    print("dwpose people", len(found["keypoints"]), "non-black pixels", int((result.max(axis=2) > 0).sum()))
 
 
 def gaussian_filter_case(out):
