@@ -11,7 +11,8 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle, OpenposeDetector {
+public sealed interface Preprocessor
+    permits CannyDetector, ContentShuffle, OpenposeDetector, DwposeDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -44,6 +45,9 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle, Open
     switch (method) {
       case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND -> {
         return OpenposeDetector.of(method, files);
+      }
+      case DWPOSE -> {
+        return DwposeDetector.of(files);
       }
       default -> throw notRunHere(method);
     }
