@@ -13,9 +13,11 @@ ONNX contract (what the Java detectors feed and read):
   body_pose_model.onnx  image [1,3,H,W] float32, BGR, pixel/256-0.5, H and W multiples of 8
                         -> paf [1,38,H/8,W/8], heatmap [1,19,H/8,W/8]   (Mconv7_stage6_L1/_L2)
   hand_pose_model.onnx  image [1,3,H,W] as above -> heatmap [1,22,H/8,W/8] (Mconv7_stage6)
-  facenet.onnx          image [1,3,384,384] as above (RGB order as cropped: the detector feeds
-                        its BGR crop) -> heatmap [1,71,48,48] (the last stage only)
-  yolox_l.onnx, dw-ll_ucoco_384.onnx are ONNX already and copied as they are.
+  facenet.onnx          image [1,3,384,384] as above (the BGR face crop) -> heatmap [1,71,48,48]
+                        (the last stage only)
+  yolox_l.onnx          images [1,3,640,640] BGR 0..255 letterboxed -> output [1,8400,85]
+  dw-ll_ucoco_384.onnx  input [1,3,384,288] (BGR - mean) / std -> simcc_x [1,133,576],
+                        simcc_y [1,133,768]; both are ONNX already and copied as they are.
 
 controlnet_aux 0.0.10 runs DWpose through mmdet/mmpose (not installable here); the ONNX files
 are the ones of IDEA-Research/DWPose's ControlNet annotator (onnxdet.py/onnxpose.py, run with
