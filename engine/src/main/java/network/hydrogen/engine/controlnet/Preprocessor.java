@@ -17,7 +17,9 @@ public sealed interface Preprocessor
         HedDetector,
         LineartAnimeDetector,
         LineartDetector,
-        PidiNetDetector {
+        PidiNetDetector,
+        OpenposeDetector,
+        DwposeDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -56,6 +58,9 @@ public sealed interface Preprocessor
       case LINEART_REALISTIC -> new LineartDetector(files.locate(LineartDetector.REALISTIC));
       case LINEART_COARSE -> new LineartDetector(files.locate(LineartDetector.COARSE));
       case LINEART_ANIME -> new LineartAnimeDetector(files.locate(LineartAnimeDetector.FILE));
+      case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND ->
+          OpenposeDetector.of(method, files);
+      case DWPOSE -> DwposeDetector.of(files);
       default -> throw notRunHere(method);
     };
   }
