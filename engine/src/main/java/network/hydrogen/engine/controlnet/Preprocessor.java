@@ -14,11 +14,13 @@ import network.hydrogen.task.TaskArgs;
 public sealed interface Preprocessor
     permits CannyDetector,
         ContentShuffle,
+        DwposeDetector,
         HedDetector,
         LineartAnimeDetector,
         LineartDetector,
         MediapipeFaceDetector,
         MlsdDetector,
+        OpenposeDetector,
         PidiNetDetector {
 
   /**
@@ -66,6 +68,9 @@ public sealed interface Preprocessor
       case LINEART_REALISTIC -> new LineartDetector(files.locate(LineartDetector.REALISTIC));
       case LINEART_COARSE -> new LineartDetector(files.locate(LineartDetector.COARSE));
       case LINEART_ANIME -> new LineartAnimeDetector(files.locate(LineartAnimeDetector.FILE));
+      case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND ->
+          OpenposeDetector.of(method, files);
+      case DWPOSE -> DwposeDetector.of(files);
       default -> throw notRunHere(method);
     };
   }
