@@ -12,8 +12,8 @@ import network.hydrogen.engine.image.OpenCvFilter;
 
 /**
  * The steps the edge annotators (HED, PiDiNet, lineart) share around their networks: the image as
- * the network's input tensor, a map read from the network's outputs, and the scribble post-process
- * of controlnet_aux's HED and PiDiNet detectors.
+ * the network's input tensor (M-LSD's too), a map read from the network's outputs, and the scribble
+ * post-process of controlnet_aux's HED and PiDiNet detectors.
  */
 final class EdgeMaps {
 

@@ -65,17 +65,14 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
     return padded.crop(new ControlImage(input.width(), input.height(), map));
   }
 
-  /** {@code pred_lines}' network input for an image whose sides are multiples of 64. */
+  /**
+   * {@code pred_lines}' network input for an image whose sides are multiples of 64: the RGB planes
+   * and a plane of ones, {@code v / 127.5 - 1}.
+   */
   static FloatTensor networkInput(ControlImage image) {
     int plane = image.width() * image.height();
-    float[] values = new float[4 * plane];
-    byte[] rgb = image.rgb();
-    for (int i = 0; i < plane; i++) {
-      for (int c = 0; c < 3; c++) {
-        values[c * plane + i] = (rgb[3 * i + c] & 0xff) / 127.5f - 1f;
-      }
-      values[3 * plane + i] = 1f / 127.5f - 1f;
-    }
+    float[] values = Arrays.copyOf(EdgeMaps.planar(image, false, 127.5f, 1f).values(), 4 * plane);
+    Arrays.fill(values, 3 * plane, 4 * plane, 1f / 127.5f - 1f);
     return new FloatTensor(new long[] {1, 4, image.height(), image.width()}, values);
   }
 

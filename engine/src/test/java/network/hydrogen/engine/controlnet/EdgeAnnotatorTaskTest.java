@@ -3,15 +3,12 @@ package network.hydrogen.engine.controlnet;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.task.TaskArgs;
-import network.hydrogen.task.Tasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,18 +25,7 @@ class EdgeAnnotatorTaskTest {
   };
 
   private static TaskArgs task(String preprocess) throws Exception {
-    String url =
-        "data:image/png;base64,"
-            + Base64.getEncoder()
-                .encodeToString(Files.readAllBytes(EdgeReference.DATA.resolve("input.png")));
-    String json =
-        "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {\"seed\": 5},"
-            + " \"controlnet\": {\"model\": \"c\", \"image_dataurl\": \""
-            + url
-            + "\", \"preprocess\": "
-            + preprocess
-            + "}}";
-    return Tasks.parse(json.getBytes(StandardCharsets.UTF_8)).args();
+    return AnnotatorTask.of(EdgeReference.DATA.resolve("input.png"), preprocess);
   }
 
   private static Path modelsWithTheNetworks(Path models) throws IOException {

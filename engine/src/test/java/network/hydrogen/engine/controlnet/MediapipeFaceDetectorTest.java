@@ -95,8 +95,8 @@ class MediapipeFaceDetectorTest {
     Files.copy(DETECTOR, annotators.resolve(MediapipeFaceDetector.DETECTOR_FILE));
     Files.copy(LANDMARKER, annotators.resolve(MediapipeFaceDetector.LANDMARK_FILE));
     TaskArgs task =
-        MlsdDetectorTest.task(
-            "faces_176x100",
+        AnnotatorTask.of(
+            MlsdDetectorTest.DATA.resolve("faces_176x100.png"),
             "{\"method\": \"mediapipe_face\", \"args\": {\"max_faces\": 2, \"min_confidence\": 90}}");
 
     ControlNetInput input =
@@ -111,7 +111,9 @@ class MediapipeFaceDetectorTest {
   void aMissingLandmarkModelIsNamedWhenTheTaskIsPrepared(@TempDir Path models) throws Exception {
     Path annotators = Files.createDirectories(models.resolve("annotators"));
     Files.copy(DETECTOR, annotators.resolve(MediapipeFaceDetector.DETECTOR_FILE));
-    TaskArgs task = MlsdDetectorTest.task("faces_176x100", "{\"method\": \"mediapipe_face\"}");
+    TaskArgs task =
+        AnnotatorTask.of(
+            MlsdDetectorTest.DATA.resolve("faces_176x100.png"), "{\"method\": \"mediapipe_face\"}");
 
     assertThatThrownBy(() -> ControlNetInput.fromTask(task, new ModelLibrary(models)))
         .isInstanceOf(ModelNotFoundException.class)

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
@@ -17,7 +15,6 @@ import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.task.TaskArgs;
-import network.hydrogen.task.Tasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -100,7 +97,9 @@ class MlsdDetectorTest {
     Files.createDirectories(models.resolve("annotators"));
     Files.copy(STAND_IN, models.resolve("annotators").resolve(MlsdDetector.FILE));
     TaskArgs task =
-        task("mlsd_136x60", "{\"method\": \"mlsd\", \"args\": {\"thr_v\": 30, \"thr_d\": 60}}");
+        AnnotatorTask.of(
+            DATA.resolve("mlsd_136x60.png"),
+            "{\"method\": \"mlsd\", \"args\": {\"thr_v\": 30, \"thr_d\": 60}}");
 
     ControlNetInput input =
         ControlNetInput.fromTask(task, new ModelLibrary(models)).orElseThrow().preprocess(OPTIONS);
@@ -110,27 +109,12 @@ class MlsdDetectorTest {
 
   @Test
   void aMissingNetworkIsNamedWhenTheTaskIsPrepared(@TempDir Path models) throws Exception {
-    TaskArgs task = task("mlsd_80x72", "{\"method\": \"mlsd\"}");
+    TaskArgs task = AnnotatorTask.of(DATA.resolve("mlsd_80x72.png"), "{\"method\": \"mlsd\"}");
 
     assertThatThrownBy(() -> ControlNetInput.fromTask(task, new ModelLibrary(models)))
         .isInstanceOf(ModelNotFoundException.class)
         .hasMessageContaining("annotators/" + MlsdDetector.FILE)
         .hasMessageContaining("tools/annotators/");
-  }
-
-  /** A task whose control image is {@code image} of the test data, preprocessed by {@code json}. */
-  static TaskArgs task(String image, String preprocess) throws Exception {
-    String url =
-        "data:image/png;base64,"
-            + Base64.getEncoder().encodeToString(Files.readAllBytes(DATA.resolve(image + ".png")));
-    String json =
-        "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {\"seed\": 5},"
-            + " \"controlnet\": {\"model\": \"c\", \"image_dataurl\": \""
-            + url
-            + "\", \"preprocess\": "
-            + preprocess
-            + "}}";
-    return Tasks.parse(json.getBytes(StandardCharsets.UTF_8)).args();
   }
 
   private static int white(ControlImage image) {

@@ -9,10 +9,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +21,6 @@ import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.engine.pipeline.ControlNetInput;
 import network.hydrogen.task.TaskArgs;
-import network.hydrogen.task.Tasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -202,18 +199,7 @@ class OpenposeDetectorTest {
   }
 
   private static TaskArgs task(String method) throws Exception {
-    String url =
-        "data:image/png;base64,"
-            + Base64.getEncoder().encodeToString(Files.readAllBytes(DATA.resolve("input.png")));
-    String json =
-        "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {\"seed\": 1},"
-            + " \"controlnet\": {\"model\": \"c\","
-            + " \"image_dataurl\": \""
-            + url
-            + "\", \"preprocess\": {\"method\": \""
-            + method
-            + "\"}}}";
-    return Tasks.parse(json.getBytes(StandardCharsets.UTF_8)).args();
+    return AnnotatorTask.of(DATA.resolve("input.png"), "{\"method\": \"" + method + "\"}");
   }
 
   @Test
