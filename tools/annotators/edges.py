@@ -27,12 +27,9 @@ same contract (controlnet_aux's own classes at tiny width where they allow it), 
 and what controlnet_aux's detectors make of it with those stand-ins patched in, on the padded
 image as the engine's resolution rule runs them (see tools/annotators/README.md).
 """
-import argparse
 import functools
-import importlib.util
 import os
 import sys
-import types
 
 import cv2
 import numpy as np
@@ -40,19 +37,10 @@ import onnxruntime
 import torch
 import torch.nn as nn
 
-
-def _bare_package(name):
-    """Registers package `name` without running its __init__ (controlnet_aux's imports every
-    detector and their dependencies, mediapipe among them), so its submodules import alone."""
-    spec = importlib.util.find_spec(name)
-    if spec is None:
-        sys.exit(f"{name} is not importable: put controlnet_aux 0.0.10's src/ on PYTHONPATH")
-    package = types.ModuleType(name)
-    package.__path__ = list(spec.submodule_search_locations)
-    sys.modules[name] = package
+import annotator_tool
 
 
-_bare_package("controlnet_aux")
+annotator_tool.bare_package("controlnet_aux")
 
 from controlnet_aux.hed import ControlNetHED_Apache2, DoubleConvBlock, HEDdetector
 from controlnet_aux.lineart import Generator, LineartDetector, ResidualBlock
@@ -401,17 +389,7 @@ def reference(args):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    exporting = commands.add_parser("export", help="real checkpoints (or --random weights) to ONNX")
-    exporting.add_argument("--checkpoints", help="folder with lllyasviel/Annotators' .pth files")
-    exporting.add_argument("--out", required=True, help="the models folder's annotators/ folder")
-    exporting.add_argument("--random", action="store_true", help="random weights, no checkpoints")
-    commands.add_parser("reference", help="tiny stand-ins and test data for the engine's tests")
-    args = parser.parse_args()
-    if args.command == "export" and not args.random and not args.checkpoints:
-        parser.error("export needs --checkpoints DIR or --random")
-    {"export": export, "reference": reference}[args.command](args)
+    annotator_tool.run(__doc__, export, reference, "folder with lllyasviel/Annotators' .pth files")
 
 
 if __name__ == "__main__":

@@ -19,38 +19,20 @@ source on PYTHONPATH (its package __init__ imports mediapipe, so only submodules
     PYTHONPATH=/tmp/cnaux/src python tools/annotators/mlsd_face.py reference
 """
 
-import argparse
 import os
-import sys
 
 import cv2
 import numpy as np
 import torch
 from PIL import Image
 
+import annotator_tool
+
 OUT = "engine/src/test/resources/annotators/mlsd-face/"
 
 MLSD_ONNX = "mlsd_large_512_fp32.onnx"
 MLSD_INPUT = "image"
 MLSD_OUTPUT = "lines"
-
-
-def controlnet_aux_without_its_init():
-    """Registers the controlnet_aux package without running its __init__ (which imports every
-    detector's dependencies, mediapipe among them), so that single submodules import."""
-    import importlib.util
-    import types
-
-    if "controlnet_aux" in sys.modules:
-        return
-    for entry in sys.path:
-        folder = os.path.join(entry or ".", "controlnet_aux")
-        if os.path.isfile(os.path.join(folder, "__init__.py")):
-            package = types.ModuleType("controlnet_aux")
-            package.__path__ = [folder]
-            sys.modules["controlnet_aux"] = package
-            return
-    sys.exit("controlnet_aux's source is not on PYTHONPATH (see this file's docstring)")
 
 
 def pad64(x):
@@ -138,7 +120,7 @@ class OnnxModule(torch.nn.Module):
 def mlsd_detect(model, rgb, thr_v, thr_d):
     """controlnet_aux's MLSDdetector under the resolution rule; thr_v/thr_d in percent as the
     task gives them (the seed's FloatFractionAsInt: value / 100)."""
-    controlnet_aux_without_its_init()
+    annotator_tool.bare_package("controlnet_aux")
     from controlnet_aux.mlsd import MLSDdetector
 
     detector = MLSDdetector(model)
@@ -861,7 +843,7 @@ def reference_mediapipe_face():
 
 def export(args):
     os.makedirs(args.out, exist_ok=True)
-    controlnet_aux_without_its_init()
+    annotator_tool.bare_package("controlnet_aux")
     from controlnet_aux.mlsd.models.mbv2_mlsd_large import MobileV2_MLSD_Large
 
     model = MobileV2_MLSD_Large()
@@ -906,23 +888,15 @@ def export_mediapipe(checkpoints, out):
             print("mediapipe_face: tf2onnx could not convert", source, ":", e)
 
 
+def reference(args):
+    os.makedirs(OUT, exist_ok=True)
+    reference_mlsd()
+    reference_mediapipe_face()
+
+
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("export", help="write the ONNX files into a models folder's annotators/")
-    ex.add_argument("--checkpoints", help="folder with mlsd_large_512_fp32.pth and the .tflite files")
-    ex.add_argument("--out", required=True, help="MODELS/annotators")
-    ex.add_argument("--random", action="store_true", help="real architecture, random weights")
-    sub.add_parser("reference", help="write the test data (run from the repo root)")
-    args = parser.parse_args()
-    if args.command == "export":
-        if not args.random and not args.checkpoints:
-            sys.exit("export needs --checkpoints DIR (or --random)")
-        export(args)
-    else:
-        os.makedirs(OUT, exist_ok=True)
-        reference_mlsd()
-        reference_mediapipe_face()
+    annotator_tool.run(__doc__, export, reference,
+                       "folder with mlsd_large_512_fp32.pth and the MediaPipe .tflite files")
 
 
 if __name__ == "__main__":

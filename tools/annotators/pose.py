@@ -29,7 +29,6 @@ each stand-in is a fixed function of the input that finds colour-coded parts of 
 (an L1 colour match per pixel, 8x8 average pooling), so that the detector code runs with real
 people found: peaks, PAF connections, subsets, hand and face boxes, drawing.
 """
-import argparse
 import json
 import math
 import os
@@ -40,6 +39,8 @@ import types
 import numpy as np
 import torch
 import torch.nn as nn
+
+import annotator_tool
 
 OUT = "engine/src/test/resources/annotators/pose"
 DEFAULT_DWPOSE_SRC = "/work/.mirror/IDEA-Research+DWPose/repo"
@@ -53,13 +54,7 @@ def import_controlnet_aux():
         tv.transforms = tvt
         sys.modules["torchvision"] = tv
         sys.modules["torchvision.transforms"] = tvt
-    if "controlnet_aux" not in sys.modules:  # skip the package __init__ (it imports everything)
-        import importlib.util
-
-        spec = importlib.util.find_spec("controlnet_aux")
-        package = types.ModuleType("controlnet_aux")
-        package.__path__ = list(spec.submodule_search_locations)
-        sys.modules["controlnet_aux"] = package
+    annotator_tool.bare_package("controlnet_aux")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -623,20 +618,13 @@ def check_margins(rgb, body):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = p.add_subparsers(dest="cmd", required=True)
-    e = sub.add_parser("export")
-    e.add_argument("--checkpoints", help="folder with body_pose_model.pth, hand_pose_model.pth, "
-                   "facenet.pth (and yolox_l.onnx, dw-ll_ucoco_384.onnx to copy)")
-    e.add_argument("--out", required=True, help="MODELS/annotators")
-    e.add_argument("--random", action="store_true", help="random weights (proves the export)")
-    r = sub.add_parser("reference")
-    r.add_argument("--out", default=OUT)
-    r.add_argument("--dwpose-src", default=DEFAULT_DWPOSE_SRC)
-    args = p.parse_args()
-    if args.cmd == "export" and not args.random and not args.checkpoints:
-        p.error("export needs --checkpoints (or --random)")
-    export(args) if args.cmd == "export" else reference(args)
+    def reference_arguments(parser):
+        parser.add_argument("--out", default=OUT)
+        parser.add_argument("--dwpose-src", default=DEFAULT_DWPOSE_SRC)
+
+    annotator_tool.run(__doc__, export, reference,
+                       "folder with body_pose_model.pth, hand_pose_model.pth, facenet.pth"
+                       " (and yolox_l.onnx, dw-ll_ucoco_384.onnx to copy)", reference_arguments)
 
 
 if __name__ == "__main__":
