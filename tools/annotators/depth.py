@@ -1,0 +1,316 @@
+"""Depth and normal annotators (controlnet_aux 0.0.10: MidasDetector, ZoeDetector, LeresDetector,
+NormalBaeDetector) as ONNX networks for the engine, and the engine's test data.
+
+  export --checkpoints DIR --out MODELS/annotators [--random] [--only midas,zoe,leres,normal_bae]
+      Turns lllyasviel/Annotators' dpt_hybrid-midas-501f0c75.pt, ZoeD_M12_N.pt, res101.pth,
+      latest_net_G.pth and scannet.pt (in DIR) into <name>.onnx with controlnet_aux's own model
+      classes (opset 17, dynamic height and width), then checks each against torch at two sizes.
+      --random exports the real architectures with random weights (no checkpoint needed).
+  reference
+      Writes engine/src/test/resources/annotators/depth/: tiny stand-in networks with the same ONNX
+      contract, an 80x72 input image, and what controlnet_aux's detectors compute with the stand-ins
+      in torch (run from the repo root).
+
+Needs controlnet_aux's source on PYTHONPATH (its src/ folder) and torch, timm, einops, onnx,
+onnxruntime, opencv-python-headless, scikit-image, pillow. The ONNX graphs hold the networks only;
+everything the detectors do around them is the engine's (see tools/annotators/README.md, "depth").
+"""
+import argparse
+import json
+import os
+import types
+
+import cv2
+import numpy as np
+import onnxruntime as ort
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+OUT = "engine/src/test/resources/annotators/depth/"
+OPSET = 17
+
+
+def export_onnx(module, example, path, input_name, output_name, output_axes):
+    module.eval()
+    with torch.no_grad():
+        torch.onnx.export(
+            module,
+            (example,),
+            path,
+            input_names=[input_name],
+            output_names=[output_name],
+            dynamic_axes={input_name: {2: "height", 3: "width"}, output_name: output_axes},
+            opset_version=OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+
+
+def check_onnx(module, path, input_name, sizes, scale=1.0):
+    """The ONNX file's output against torch's at other sizes than the traced one."""
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    generator = torch.Generator().manual_seed(1)
+    for h, w in sizes:
+        x = (torch.rand(1, 3, h, w, generator=generator) * 2 - 1) * scale
+        with torch.no_grad():
+            expected = module(x).numpy()
+        actual = session.run(None, {input_name: x.numpy()})[0]
+        error = float(np.abs(actual - expected).max())
+        print(f"  {os.path.basename(path)} {h}x{w}: max |onnx - torch| = {error:.3g}"
+              f" (output max {float(np.abs(expected).max()):.3g})")
+
+
+# --- MiDaS (DPT-Hybrid) ---------------------------------------------------------------------------
+
+
+def export_friendly_forward_vit(pretrained, x):
+    """controlnet_aux's midas forward_vit, with its nn.Unflatten (which needs Python ints, so
+    cannot follow a traced height and width) written as the equivalent reshape."""
+    _, _, h, w = x.shape
+    pretrained.model.forward_flex(x)
+    layers = []
+    posts = [pretrained.act_postprocess1, pretrained.act_postprocess2,
+             pretrained.act_postprocess3, pretrained.act_postprocess4]
+    for index, post in enumerate(posts):
+        layer = post[0:2](pretrained.activations[str(index + 1)])
+        if layer.ndim == 3:
+            layer = layer.reshape(layer.shape[0], layer.shape[1],
+                                  h // pretrained.model.patch_size[1], w // pretrained.model.patch_size[0])
+        layers.append(post[3:len(post)](layer))
+    return layers
+
+
+def midas_network(checkpoint):
+    import controlnet_aux.midas.midas.dpt_depth as dpt
+
+    dpt.forward_vit = export_friendly_forward_vit
+    return dpt.DPTDepthModel(path=checkpoint, backbone="vitb_rn50_384", non_negative=True).eval()
+
+
+# --- NormalBae -----------------------------------------------------------------------------------
+
+
+class FinalNormal(nn.Module):
+    """NNET's last prediction (normal[0][-1]: x, y, z, kappa at the input size), as the detector
+    takes it."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net(x)[0][-1]
+
+
+def normal_bae_network(checkpoint):
+    from controlnet_aux.normalbae import load_checkpoint
+    from controlnet_aux.normalbae.nets.NNET import NNET
+
+    args = types.SimpleNamespace(mode="client", architecture="BN", pretrained="scannet",
+                                 sampling_ratio=0.4, importance_ratio=0.7)
+    net = NNET(args)
+    if checkpoint:
+        net = load_checkpoint(checkpoint, net)
+    return FinalNormal(net.eval()).eval()
+
+
+# --- LeReS ---------------------------------------------------------------------------------------
+
+
+def leres_network(checkpoint):
+    from controlnet_aux.leres.leres.multi_depth_model_woauxi import RelDepthModel
+    from controlnet_aux.leres.leres.net_tools import strip_prefix_if_present
+
+    model = RelDepthModel(backbone="resnext101")
+    if checkpoint:
+        state = torch.load(checkpoint, map_location="cpu")["depth_model"]
+        model.load_state_dict(strip_prefix_if_present(state, "module."), strict=True)
+    return model.depth_model.eval()
+
+
+EXPORTS = {
+    # method: (checkpoint, network factory, input, output, output dynamic axes, check input scale)
+    "midas": ("dpt_hybrid-midas-501f0c75.pt", midas_network, "image", "depth",
+              {1: "height", 2: "width"}, 1.0),
+    "normal_bae": ("scannet.pt", normal_bae_network, "image", "normal",
+                   {2: "height", 3: "width"}, 2.0),
+    "leres": ("res101.pth", leres_network, "image", "depth", {2: "height", 3: "width"}, 500.0),
+}
+
+
+def export(args):
+    os.makedirs(args.out, exist_ok=True)
+    only = args.only.split(",") if args.only else list(EXPORTS)
+    torch.manual_seed(0)
+    for method in only:
+        checkpoint_name, factory, input_name, output_name, axes, scale = EXPORTS[method]
+        checkpoint = None if args.random else os.path.join(args.checkpoints, checkpoint_name)
+        if checkpoint and not os.path.isfile(checkpoint):
+            raise SystemExit(f"{checkpoint} is missing (lllyasviel/Annotators' {checkpoint_name})")
+        network = factory(checkpoint)
+        path = os.path.join(args.out, os.path.splitext(checkpoint_name)[0] + ".onnx")
+        print(f"{method}: {checkpoint or 'random weights'} -> {path}")
+        export_onnx(network, torch.zeros(1, 3, 384, 384), path, input_name, output_name, axes)
+        check_onnx(network, path, input_name, [(384, 384), (320, 448), (128, 64)], scale)
+
+
+# --- reference -----------------------------------------------------------------------------------
+
+
+def input_image(h=72, w=80):
+    """Shapes and gradients: a lit disc, a box, a ramp floor and stripes."""
+    y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+    image = np.zeros((h, w, 3))
+    image[..., 0] = 40 + 150 * x / w
+    image[..., 1] = 30 + 180 * y / h
+    image[..., 2] = 120 + 60 * np.sin(x / 5.0)
+    disc = (x - 50) ** 2 + (y - 26) ** 2 < 15 ** 2
+    shade = np.clip(1.2 - np.hypot(x - 45, y - 20) / 18, 0, 1)
+    image[disc] = (np.stack([230 * shade, 200 * shade, 60 + 0 * shade], axis=-1))[disc]
+    image[48:66, 8:34] = [20, 60, 200]
+    image[52:62, 12:30] = [250, 250, 250]
+    image[(y > 40) & (((x + y) // 4) % 2 == 0) & (x > 40)] = [90, 30, 30]
+    return image.clip(0, 255).astype(np.uint8)
+
+
+def pad64(x):
+    return int(np.ceil(float(x) / 64.0) * 64 - x)
+
+
+def by_resolution_rule(detector, image, **kwargs):
+    """The engine's resolution rule: pad bottom/right to multiples of 64 by edge replication, run
+    at the padded short side (so resize_image is the identity), crop, three channels."""
+    h, w, _ = image.shape
+    padded = np.pad(image, [[0, pad64(h)], [0, pad64(w)], [0, 0]], mode="edge")
+    resolution = min(padded.shape[:2])
+    out = detector(padded, detect_resolution=resolution, image_resolution=resolution,
+                   output_type="np", **kwargs)
+    out = np.asarray(out)[:h, :w]
+    if out.ndim == 2:
+        out = out[:, :, None]
+    return np.ascontiguousarray(np.broadcast_to(out, (h, w, 3)))
+
+
+class StandInMidas(nn.Module):
+    """DPTDepthModel's contract ((1, 3, H, W) in -1..1 -> non-negative (1, H, W)) at a few KB."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.mid = nn.Conv2d(8, 8, 3, padding=1)
+        self.out = nn.Conv2d(8, 1, 3, padding=1)
+
+    def forward(self, x):
+        y = F.relu(self.down(x))
+        y = F.interpolate(torch.tanh(self.mid(y)), scale_factor=2, mode="bilinear", align_corners=True)
+        return F.relu(self.out(y) + 0.3).squeeze(1)
+
+
+class StandInNormalBae(nn.Module):
+    """FinalNormal's contract ((1, 3, H, W) normalised -> (1, 4, H, W): a unit normal, kappa)."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.out = nn.Conv2d(8, 4, 3, padding=1)
+
+    def forward(self, x):
+        from controlnet_aux.normalbae.nets.submodules.submodules import norm_normalize
+
+        y = torch.tanh(self.down(x))
+        y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=True)
+        return norm_normalize(self.out(y))
+
+
+class StandInLeres(nn.Module):
+    """LeReS DepthModel's contract ((1, 3, H, W) BGR normalised from 0..255 -> (1, 1, H, W))."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.out = nn.Conv2d(8, 1, 3, padding=1)
+
+    def forward(self, x):
+        y = torch.tanh(self.down(x / 200.0))
+        y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=True)
+        return self.out(y)
+
+
+class NnetOutputs(nn.Module):
+    """NNET's output structure around a stand-in: the detector takes normal[0][-1]."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return [self.net(x)], None
+
+
+def save_png(name, array):
+    Image.fromarray(array).save(OUT + name, optimize=True)
+    print(f"  {name}: mean {array.mean():.2f}")
+
+
+def save_stand_in(module, name, input_name, output_name, axes):
+    export_onnx(module, torch.zeros(1, 3, 128, 128), OUT + name, input_name, output_name, axes)
+
+
+def reference(_):
+    from controlnet_aux.leres import LeresDetector
+    from controlnet_aux.midas import MidasDetector
+    from controlnet_aux.normalbae import NormalBaeDetector
+
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(0)
+    image = input_image()
+    save_png("input.png", image)
+    raw = {}
+
+    midas = StandInMidas().eval()
+    save_stand_in(midas, "midas.onnx", "image", "depth", {1: "height", 2: "width"})
+    save_png("depth_midas.png", by_resolution_rule(MidasDetector(midas), image))
+    raw["midas"] = midas
+
+    normal = StandInNormalBae().eval()
+    save_stand_in(normal, "normal_bae.onnx", "image", "normal", {2: "height", 3: "width"})
+    save_png("normal_bae.png", by_resolution_rule(NormalBaeDetector(NnetOutputs(normal)), image))
+
+    leres = StandInLeres().eval()
+    save_stand_in(leres, "leres.onnx", "image", "depth", {2: "height", 3: "width"})
+    detector = LeresDetector(types.SimpleNamespace(depth_model=leres, parameters=leres.parameters), None)
+    for thr_a, thr_b in [(0, 0), (30, 0), (0, 40), (25, 60)]:
+        save_png(f"depth_leres_{thr_a}_{thr_b}.png",
+                 by_resolution_rule(detector, image, thr_a=thr_a, thr_b=thr_b))
+
+    # One raw network output, to check the engine's ONNX Runtime run against torch's (1e-4).
+    generator = torch.Generator().manual_seed(2)
+    x = torch.rand(1, 3, 32, 64, generator=generator) * 2 - 1
+    with torch.no_grad():
+        y = midas(x)
+    x.numpy().astype("<f4").tofile(OUT + "midas_raw_input.bin")
+    y.numpy().astype("<f4").tofile(OUT + "midas_raw_output.bin")
+    with open(OUT + "midas_raw.json", "w") as f:
+        json.dump({"input": list(x.shape), "output": list(y.shape)}, f)
+        f.write("\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    export_parser = commands.add_parser("export")
+    export_parser.add_argument("--checkpoints", default=".")
+    export_parser.add_argument("--out", required=True)
+    export_parser.add_argument("--random", action="store_true")
+    export_parser.add_argument("--only", default="")
+    export_parser.set_defaults(run=export)
+    reference_parser = commands.add_parser("reference")
+    reference_parser.set_defaults(run=reference)
+    args = parser.parse_args()
+    args.run(args)
+
+
+if __name__ == "__main__":
+    main()
