@@ -11,7 +11,8 @@ import network.hydrogen.task.TaskArgs;
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
+public sealed interface Preprocessor
+    permits CannyDetector, ContentShuffle, LeresDetector, MidasDetector, NormalBaeDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -33,6 +34,9 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
       case TaskArgs.Preprocess.Canny canny -> canny(canny.lowThreshold(), canny.highThreshold());
       case TaskArgs.Preprocess.Shuffle shuffle ->
           shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
+      case TaskArgs.Preprocess.Leres leres
+          when leres.method() == TaskArgs.PreprocessMethod.DEPTH_LERES ->
+          new LeresDetector(files.locate(LeresDetector.FILE), leres.thrA(), leres.thrB());
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
       default -> throw notRunHere(preprocess.method());
     };
@@ -41,9 +45,11 @@ public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
   /** The methods without arguments. */
   private static Preprocessor plain(TaskArgs.PreprocessMethod method, AnnotatorFiles files)
       throws IOException {
-    switch (method) {
+    return switch (method) {
+      case DEPTH_MIDAS -> new MidasDetector(files.locate(MidasDetector.FILE));
+      case NORMAL_BAE -> new NormalBaeDetector(files.locate(NormalBaeDetector.FILE));
       default -> throw notRunHere(method);
-    }
+    };
   }
 
   private static IllegalArgumentException notRunHere(TaskArgs.PreprocessMethod method) {

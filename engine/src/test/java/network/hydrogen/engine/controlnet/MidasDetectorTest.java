@@ -1,0 +1,57 @@
+package network.hydrogen.engine.controlnet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import network.hydrogen.engine.graph.AnnotatorNetwork;
+import network.hydrogen.engine.graph.FloatTensor;
+import network.hydrogen.engine.graph.InferenceOptions;
+import org.junit.jupiter.api.Test;
+
+class MidasDetectorTest {
+
+  private static final InferenceOptions OPTIONS = new InferenceOptions(1);
+
+  @Test
+  void depthMatchesControlnetAuxWithTheStandInNetwork() throws IOException {
+    ControlImage image = DepthReference.input();
+
+    ControlImage depth =
+        new MidasDetector(DepthReference.DIR.resolve("midas.onnx")).apply(image, OPTIONS);
+
+    assertThat(depth.width()).isEqualTo(80);
+    assertThat(depth.height()).isEqualTo(72);
+    assertThat(depth.rgb()).isEqualTo(DepthReference.png("depth_midas.png").rgb());
+  }
+
+  @Test
+  void onnxRuntimeRunsTheNetworkAsTorchDoes() throws IOException {
+    float[] input = floats(DepthReference.DIR.resolve("midas_raw_input.bin"));
+    float[] expected = floats(DepthReference.DIR.resolve("midas_raw_output.bin"));
+
+    try (AnnotatorNetwork network =
+        AnnotatorNetwork.open(
+            "the MiDaS annotator", DepthReference.DIR.resolve("midas.onnx"), OPTIONS)) {
+      FloatTensor depth =
+          network
+              .run(Map.of("image", new FloatTensor(new long[] {1, 3, 32, 64}, input)))
+              .get("depth");
+
+      assertThat(depth.shape()).containsExactly(1, 32, 64);
+      assertThat(depth.values()).containsExactly(expected, within(1e-4f));
+    }
+  }
+
+  static float[] floats(Path file) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[bytes.remaining() / 4];
+    bytes.asFloatBuffer().get(values);
+    return values;
+  }
+}
