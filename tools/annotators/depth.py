@@ -130,12 +130,110 @@ def leres_network(checkpoint):
     return model.depth_model.eval()
 
 
+# --- ZoeDepth (ZoeD_M12_N: BEiT-L 384 MiDaS core, metric head) ----------------------------------
+
+
+def export_friendly_forward_adapted_unflatten(pretrained, x, function_name="forward_features"):
+    """The zoe midas_repo's forward_adapted_unflatten with its nn.Unflatten as a reshape (as in
+    export_friendly_forward_vit)."""
+    _, _, h, w = x.shape
+    getattr(pretrained.model, function_name)(x)
+    layers = []
+    posts = [pretrained.act_postprocess1, pretrained.act_postprocess2,
+             pretrained.act_postprocess3, pretrained.act_postprocess4]
+    for index, post in enumerate(posts):
+        layer = post[0:2](pretrained.activations[str(index + 1)])
+        if layer.ndim == 3:
+            layer = layer.reshape(layer.shape[0], layer.shape[1],
+                                  h // pretrained.model.patch_size[1], w // pretrained.model.patch_size[0])
+        layers.append(post[3:len(post)](layer))
+    return layers
+
+
+def relative_position_index(height, width):
+    """timm's gen_relative_position_index((height, width)) in tensor operations, so that the
+    traced graph follows the input size (the original builds it in Python, fixing it in the trace)."""
+    coords = torch.stack(torch.meshgrid(torch.arange(height), torch.arange(width), indexing="ij")).flatten(1)
+    relative = coords[:, :, None] - coords[:, None, :]
+    inner = (relative[0] + height - 1) * (2 * width - 1) + (relative[1] + width - 1)
+    distances = (2 * height - 1) * (2 * width - 1) + 3
+    top = torch.zeros_like(inner[:1]) + (distances - 3)
+    left = torch.zeros_like(torch.cat([inner[:1, :1], inner[:, :1]])) + (distances - 2)
+    left = torch.cat([left[:1] + 1, left[1:]])
+    return torch.cat([left, torch.cat([top, inner])], dim=1)
+
+
+def export_friendly_rel_pos_bias(self, window_size):
+    """The zoe midas_repo's BEiT _get_rel_pos_bias (the relative position table interpolated to
+    the window), with the index from relative_position_index."""
+    old_height = 2 * self.window_size[0] - 1
+    old_width = 2 * self.window_size[1] - 1
+    new_height = 2 * window_size[0] - 1
+    new_width = 2 * window_size[1] - 1
+    table = self.relative_position_bias_table
+    old_distances = self.num_relative_distance
+    old_sub_table = table[:old_distances - 3].reshape(1, old_width, old_height, -1).permute(0, 3, 1, 2)
+    new_sub_table = F.interpolate(old_sub_table, size=(new_height, new_width), mode="bilinear")
+    new_sub_table = new_sub_table.permute(0, 2, 3, 1).reshape(new_height * new_width, -1)
+    new_table = torch.cat([new_sub_table, table[old_distances - 3:]])
+    index = relative_position_index(window_size[0], window_size[1])
+    tokens = window_size[0] * window_size[1] + 1
+    bias = new_table[index.reshape(-1)].reshape(tokens, tokens, -1)
+    return bias.permute(2, 0, 1).contiguous().unsqueeze(0)
+
+
+def export_friendly_attention_forward(self, x, resolution, shared_rel_pos_bias=None):
+    """The zoe midas_repo's BEiT attention_forward with the window size kept as traced values."""
+    B, N, C = x.shape
+    qkv_bias = torch.cat((self.q_bias, self.k_bias, self.v_bias)) if self.q_bias is not None else None
+    qkv = F.linear(input=x, weight=self.qkv.weight, bias=qkv_bias)
+    qkv = qkv.reshape(B, N, 3, self.num_heads, -1).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv.unbind(0)
+    q = q * self.scale
+    attn = q @ k.transpose(-2, -1)
+    if self.relative_position_bias_table is not None:
+        attn = attn + self._get_rel_pos_bias((resolution[0] // 16, resolution[1] // 16))
+    if shared_rel_pos_bias is not None:
+        attn = attn + shared_rel_pos_bias
+    attn = self.attn_drop(attn.softmax(dim=-1))
+    x = (attn @ v).transpose(1, 2).reshape(B, N, -1)
+    return self.proj_drop(self.proj(x))
+
+
+class MetricDepth(nn.Module):
+    """ZoeDepth's forward on an input already resized and normalised (the detector's
+    PrepForMidas is the engine's), returning metric_depth."""
+
+    def __init__(self, zoe):
+        super().__init__()
+        self.zoe = zoe
+        zoe.core.prep = lambda x: x
+
+    def forward(self, x):
+        return self.zoe(x)["metric_depth"]
+
+
+def zoe_network(checkpoint):
+    from controlnet_aux.zoe.zoedepth.models.zoedepth.zoedepth_v1 import ZoeDepth
+    from controlnet_aux.zoe.zoedepth.utils.config import get_config
+
+    model = ZoeDepth.build_from_config(get_config("zoedepth", "infer"))
+    model.core.core.forward_transformer = export_friendly_forward_adapted_unflatten
+    if checkpoint:
+        model.load_state_dict(torch.load(checkpoint, map_location="cpu")["model"])
+    for block in model.core.core.pretrained.model.blocks:
+        block.attn.forward = types.MethodType(export_friendly_attention_forward, block.attn)
+        block.attn._get_rel_pos_bias = types.MethodType(export_friendly_rel_pos_bias, block.attn)
+    return MetricDepth(model.eval()).eval()
+
+
 EXPORTS = {
     # method: (checkpoint, network factory, input, output, output dynamic axes, check input scale)
     "midas": ("dpt_hybrid-midas-501f0c75.pt", midas_network, "image", "depth",
               {1: "height", 2: "width"}, 1.0),
     "normal_bae": ("scannet.pt", normal_bae_network, "image", "normal",
                    {2: "height", 3: "width"}, 2.0),
+    "zoe": ("ZoeD_M12_N.pt", zoe_network, "image", "metric_depth", {2: "height", 3: "width"}, 1.0),
     "leres": ("res101.pth", leres_network, "image", "depth", {2: "height", 3: "width"}, 500.0),
 }
 
@@ -249,6 +347,37 @@ class NnetOutputs(nn.Module):
         return [self.net(x)], None
 
 
+class StandInZoeNetwork(nn.Module):
+    """MetricDepth's contract ((1, 3, h, w) normalised to -1..1 -> positive (1, 1, h, w))."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(3, 8, 3, stride=2, padding=1)
+        self.out = nn.Conv2d(8, 1, 3, padding=1)
+
+    def forward(self, x):
+        y = F.interpolate(torch.tanh(self.down(x)), scale_factor=2, mode="bilinear", align_corners=True)
+        return F.softplus(self.out(y)) + 0.5
+
+
+def stand_in_zoe(network):
+    """A ZoeDepth around a stand-in network: DepthModel.infer (reflect padding, flip, bicubic
+    upsampling) and MidasCore's PrepForMidas as ZoeDetector's model has them."""
+    from controlnet_aux.zoe.zoedepth.models.base_models.midas import PrepForMidas
+    from controlnet_aux.zoe.zoedepth.models.depth_model import DepthModel
+
+    class StandInZoe(DepthModel):
+        def __init__(self):
+            super().__init__()
+            self.network = network
+            self.prep = PrepForMidas(keep_aspect_ratio=True, img_size=[384, 512], do_resize=True)
+
+        def forward(self, x):
+            return {"metric_depth": self.network(self.prep(x))}
+
+    return StandInZoe().eval()
+
+
 def save_png(name, array):
     Image.fromarray(array).save(OUT + name, optimize=True)
     print(f"  {name}: mean {array.mean():.2f}")
@@ -262,6 +391,7 @@ def reference(_):
     from controlnet_aux.leres import LeresDetector
     from controlnet_aux.midas import MidasDetector
     from controlnet_aux.normalbae import NormalBaeDetector
+    from controlnet_aux.zoe import ZoeDetector
 
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
@@ -284,6 +414,26 @@ def reference(_):
     for thr_a, thr_b in [(0, 0), (30, 0), (0, 40), (25, 60)]:
         save_png(f"depth_leres_{thr_a}_{thr_b}.png",
                  by_resolution_rule(detector, image, thr_a=thr_a, thr_b=thr_b))
+
+    zoe = StandInZoeNetwork().eval()
+    save_stand_in(zoe, "zoe.onnx", "image", "metric_depth", {2: "height", 3: "width"})
+    detector = ZoeDetector(stand_in_zoe(zoe))
+    for gamma_corrected in [False, True]:
+        save_png(f"depth_zoe_{str(gamma_corrected).lower()}.png",
+                 by_resolution_rule(detector, image, gamma_corrected=gamma_corrected))
+    zoe_wide = input_image(56, 150)
+    save_png("input_wide.png", zoe_wide)
+    save_png("depth_zoe_wide.png", by_resolution_rule(detector, zoe_wide))
+
+    # torch's F.interpolate as the detectors use it (bilinear with align_corners up, bicubic
+    # without it up and down), for the engine's TorchInterpolate.
+    generator = torch.Generator().manual_seed(3)
+    x = torch.randn(1, 2, 13, 17, generator=generator)
+    x.numpy().astype("<f4").tofile(OUT + "interpolate_input.bin")
+    for mode, align_corners, h, w in [("bilinear", True, 40, 29), ("bicubic", False, 40, 29),
+                                      ("bicubic", False, 7, 5)]:
+        y = F.interpolate(x, size=(h, w), mode=mode, align_corners=align_corners)
+        y.numpy().astype("<f4").tofile(OUT + f"interpolate_{mode}_{h}x{w}.bin")
 
     # One raw network output, to check the engine's ONNX Runtime run against torch's (1e-4).
     generator = torch.Generator().manual_seed(2)

@@ -12,7 +12,12 @@ import network.hydrogen.task.TaskArgs;
  * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
 public sealed interface Preprocessor
-    permits CannyDetector, ContentShuffle, LeresDetector, MidasDetector, NormalBaeDetector {
+    permits CannyDetector,
+        ContentShuffle,
+        LeresDetector,
+        MidasDetector,
+        NormalBaeDetector,
+        ZoeDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -34,6 +39,8 @@ public sealed interface Preprocessor
       case TaskArgs.Preprocess.Canny canny -> canny(canny.lowThreshold(), canny.highThreshold());
       case TaskArgs.Preprocess.Shuffle shuffle ->
           shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
+      case TaskArgs.Preprocess.DepthZoe zoe ->
+          new ZoeDetector(files.locate(ZoeDetector.FILE), zoe.gammaCorrected());
       case TaskArgs.Preprocess.Leres leres
           when leres.method() == TaskArgs.PreprocessMethod.DEPTH_LERES ->
           new LeresDetector(files.locate(LeresDetector.FILE), leres.thrA(), leres.thrB());

@@ -46,6 +46,7 @@ class DepthPreprocessTest {
     Files.copy(DATA.resolve("midas.onnx"), annotators.resolve("dpt_hybrid-midas-501f0c75.onnx"));
     Files.copy(DATA.resolve("normal_bae.onnx"), annotators.resolve("scannet.onnx"));
     Files.copy(DATA.resolve("leres.onnx"), annotators.resolve("res101.onnx"));
+    Files.copy(DATA.resolve("zoe.onnx"), annotators.resolve("ZoeD_M12_N.onnx"));
     return dir;
   }
 
@@ -55,6 +56,7 @@ class DepthPreprocessTest {
       value = {
         "{\"method\": \"depth_midas\"} | depth_midas.png",
         "{\"method\": \"normal_bae\"} | normal_bae.png",
+        "{\"method\": \"depth_zoe\", \"args\": {\"gamma_corrected\": true}} | depth_zoe_true.png",
         "{\"method\": \"depth_leres\", \"args\": {\"thr_a\": 25, \"thr_b\": 60}} | depth_leres_25_60.png"
       })
   void aTaskGivesTheReferenceMap(String preprocess, String expected, @TempDir Path dir)
@@ -72,7 +74,9 @@ class DepthPreprocessTest {
       assertThat(difference).isLessThanOrEqualTo(1);
       differing += difference;
     }
-    assertThat(differing).as("bytes off by one (LeReS: one pixel)").isLessThanOrEqualTo(3);
+    assertThat(differing)
+        .as("bytes off by one (LeReS: one pixel; see LeresDetectorTest)")
+        .isLessThanOrEqualTo(3);
   }
 
   @Test
