@@ -1,7 +1,7 @@
 """Depth and normal annotators (controlnet_aux 0.0.10: MidasDetector, ZoeDetector, LeresDetector,
 NormalBaeDetector) as ONNX networks for the engine, and the engine's test data.
 
-  export --checkpoints DIR --out MODELS/annotators [--random] [--only midas,zoe,leres,normal_bae]
+  export --checkpoints DIR --out MODELS/annotators [--random] [--only midas,zoe,leres,leres_merge,normal_bae]
       Turns lllyasviel/Annotators' dpt_hybrid-midas-501f0c75.pt, ZoeD_M12_N.pt, res101.pth,
       latest_net_G.pth and scannet.pt (in DIR) into <name>.onnx with controlnet_aux's own model
       classes (opset 17, dynamic height and width), then checks each against torch at two sizes.
@@ -48,12 +48,12 @@ def export_onnx(module, example, path, input_name, output_name, output_axes):
         )
 
 
-def check_onnx(module, path, input_name, sizes, scale=1.0):
+def check_onnx(module, path, input_name, sizes, scale=1.0, channels=3):
     """The ONNX file's output against torch's at other sizes than the traced one."""
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     generator = torch.Generator().manual_seed(1)
     for h, w in sizes:
-        x = (torch.rand(1, 3, h, w, generator=generator) * 2 - 1) * scale
+        x = (torch.rand(1, channels, h, w, generator=generator) * 2 - 1) * scale
         with torch.no_grad():
             expected = module(x).numpy()
         actual = session.run(None, {input_name: x.numpy()})[0]
@@ -227,6 +227,31 @@ def zoe_network(checkpoint):
     return MetricDepth(model.eval()).eval()
 
 
+def leres_merge_network(checkpoint):
+    """depth_leres++'s pix2pix merge network (Pix2Pix4DepthModel's netG: a U-Net of 10 levels, so
+    1024x1024 only): two normalised depth maps in -1..1 -> the merged one in -1..1."""
+    from controlnet_aux.leres.pix2pix.models import networks
+
+    net = networks.define_G(2, 1, 64, "unet_1024", "none", False, "normal", 0.02, [])
+    if checkpoint:
+        net.load_state_dict(torch.load(checkpoint, map_location="cpu"))
+    return net.eval()
+
+
+def export_leres_merge(args):
+    checkpoint = None if args.random else os.path.join(args.checkpoints, "latest_net_G.pth")
+    if checkpoint and not os.path.isfile(checkpoint):
+        raise SystemExit(f"{checkpoint} is missing (lllyasviel/Annotators' latest_net_G.pth)")
+    network = leres_merge_network(checkpoint)
+    path = os.path.join(args.out, "latest_net_G.onnx")
+    print(f"leres_merge: {checkpoint or 'random weights'} -> {path}")
+    with torch.no_grad():
+        torch.onnx.export(network, (torch.zeros(1, 2, 1024, 1024),), path, input_names=["depths"],
+                          output_names=["merged"], opset_version=OPSET, do_constant_folding=True,
+                          dynamo=False)
+    check_onnx(network, path, "depths", [(1024, 1024)], channels=2)
+
+
 EXPORTS = {
     # method: (checkpoint, network factory, input, output, output dynamic axes, check input scale)
     "midas": ("dpt_hybrid-midas-501f0c75.pt", midas_network, "image", "depth",
@@ -240,9 +265,11 @@ EXPORTS = {
 
 def export(args):
     os.makedirs(args.out, exist_ok=True)
-    only = args.only.split(",") if args.only else list(EXPORTS)
+    only = args.only.split(",") if args.only else list(EXPORTS) + ["leres_merge"]
     torch.manual_seed(0)
-    for method in only:
+    if "leres_merge" in only:
+        export_leres_merge(args)
+    for method in [m for m in only if m != "leres_merge"]:
         checkpoint_name, factory, input_name, output_name, axes, scale = EXPORTS[method]
         checkpoint = None if args.random else os.path.join(args.checkpoints, checkpoint_name)
         if checkpoint and not os.path.isfile(checkpoint):
