@@ -4,10 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
@@ -32,8 +28,8 @@ class MidasDetectorTest {
 
   @Test
   void onnxRuntimeRunsTheNetworkAsTorchDoes() throws IOException {
-    float[] input = floats(DepthReference.DIR.resolve("midas_raw_input.bin"));
-    float[] expected = floats(DepthReference.DIR.resolve("midas_raw_output.bin"));
+    float[] input = CannyDetectorTest.floats(DepthReference.DIR.resolve("midas_raw_input.bin"));
+    float[] expected = CannyDetectorTest.floats(DepthReference.DIR.resolve("midas_raw_output.bin"));
 
     try (AnnotatorNetwork network =
         AnnotatorNetwork.open(
@@ -46,12 +42,5 @@ class MidasDetectorTest {
       assertThat(depth.shape()).containsExactly(1, 32, 64);
       assertThat(depth.values()).containsExactly(expected, within(1e-4f));
     }
-  }
-
-  static float[] floats(Path file) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[bytes.remaining() / 4];
-    bytes.asFloatBuffer().get(values);
-    return values;
   }
 }

@@ -91,4 +91,13 @@ class DepthPreprocessTest {
         .hasMessageContaining("scannet.onnx")
         .hasMessageContaining("tools/annotators/");
   }
+
+  @Test
+  void leresBoostIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+    assertThatThrownBy(
+            () ->
+                ControlNetInput.fromTask(
+                    task("{\"method\": \"depth_leres++\"}"), new ModelLibrary(models(dir))))
+        .hasMessageContaining("depth_leres++");
+  }
 }
