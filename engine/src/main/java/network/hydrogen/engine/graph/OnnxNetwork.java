@@ -210,6 +210,10 @@ final class OnnxNetwork implements AutoCloseable {
       try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
         sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+        // ONNX Runtime's CPU arena keeps a session's largest activations (attention scores,
+        // high-resolution VAE maps) allocated for the session's life; freed, they return to the
+        // system between networks and between runs
+        sessionOptions.setCPUArenaAllocator(false);
         sessionOptions.addExternalInitializers(initializers);
         try {
           choice.addTo(sessionOptions);

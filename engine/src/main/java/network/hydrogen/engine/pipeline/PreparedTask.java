@@ -153,6 +153,7 @@ public final class PreparedTask {
               refiner,
               request,
               handover,
+              controlInput,
               BatchNoise.seeded(request.seed(), request.numImages()),
               listener);
         }
