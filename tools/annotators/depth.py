@@ -405,6 +405,46 @@ def stand_in_zoe(network):
     return StandInZoe().eval()
 
 
+class StandInLeresMerge(nn.Module):
+    """The pix2pix merge network's contract ((1, 2, 1024, 1024) in -1..1 -> (1, 1, 1024, 1024) in
+    -1..1) at a few KB."""
+
+    def __init__(self):
+        super().__init__()
+        self.down = nn.Conv2d(2, 4, 3, stride=4, padding=1)
+        self.out = nn.Conv2d(4, 1, 3, padding=1)
+
+    def forward(self, x):
+        y = F.interpolate(torch.tanh(self.down(x)), scale_factor=4, mode="bilinear", align_corners=False)
+        return torch.tanh(self.out(y) + x[:, 1:] * 0.5)
+
+
+def stand_in_pix2pix(network):
+    """A Pix2Pix4DepthModel around a stand-in netG: its own set_input, test and visuals."""
+    from controlnet_aux.leres.pix2pix.models.pix2pix4depth_model import Pix2Pix4DepthModel
+
+    model = Pix2Pix4DepthModel.__new__(Pix2Pix4DepthModel)
+    model.device = torch.device("cpu")
+    model.netG = network
+    model.visual_names = ["fake_B"]
+    return model
+
+
+def leres_boost_input(h, w, busy):
+    """A scene for depth_leres++: the usual shapes with fine stripes over them when busy (edges
+    everywhere: the resolution search goes past 448), or a smooth ramp with stripes in one corner
+    (the search stops at 448)."""
+    y, x = np.mgrid[0:h, 0:w]
+    stripes = (x // 3 + y // 5) % 2 == 0
+    if busy:
+        image = input_image(h, w).astype(np.float64)
+        image[stripes] *= 0.6
+    else:
+        image = np.stack([60 + 100 * x / w, 80 + 90 * y / h, 140 + 0 * x], axis=-1)
+        image[stripes & (x < w // 4) & (y < h // 4)] = [220, 200, 40]
+    return image.astype(np.uint8)
+
+
 def save_png(name, array):
     Image.fromarray(array).save(OUT + name, optimize=True)
     print(f"  {name}: mean {array.mean():.2f}")
@@ -416,6 +456,7 @@ def save_stand_in(module, name, input_name, output_name, axes):
 
 def reference(_):
     from controlnet_aux.leres import LeresDetector
+    from controlnet_aux.leres.leres.depthmap import calculateprocessingres
     from controlnet_aux.midas import MidasDetector
     from controlnet_aux.normalbae import NormalBaeDetector
     from controlnet_aux.zoe import ZoeDetector
@@ -471,6 +512,27 @@ def reference(_):
     y.numpy().astype("<f4").tofile(OUT + "midas_raw_output.bin")
     with open(OUT + "midas_raw.json", "w") as f:
         json.dump({"input": list(x.shape), "output": list(y.shape)}, f)
+        f.write("\n")
+
+    # depth_leres++ (boost) at sizes whose longest side stays below the searched resolution
+    # (at least 448), so that estimateboost returns its whole-image double estimate.
+    torch.manual_seed(1)
+    merge = StandInLeresMerge().eval()
+    export_onnx(merge, torch.zeros(1, 2, 1024, 1024), OUT + "leres_merge.onnx", "depths", "merged", {})
+    detector = LeresDetector(types.SimpleNamespace(depth_model=leres, parameters=leres.parameters),
+                             stand_in_pix2pix(merge))
+    searched = {}
+    for name, h, w, busy in [("calm", 150, 200, False), ("busy", 230, 170, True)]:
+        boost_input = leres_boost_input(h, w, busy)
+        save_png(f"input_boost_{name}.png", boost_input)
+        padded = np.pad(boost_input, [[0, pad64(h)], [0, pad64(w)], [0, 0]], mode="edge")
+        size, patch_scale = calculateprocessingres(padded, 448, 0.2, 3, 1600)
+        searched[name] = {"size": size, "patch_scale": float(patch_scale)}
+        for thr_a, thr_b in [(0, 0), (20, 50)]:
+            save_png(f"depth_leres++_{name}_{thr_a}_{thr_b}.png",
+                     by_resolution_rule(detector, boost_input, thr_a=thr_a, thr_b=thr_b, boost=True))
+    with open(OUT + "leres_boost.json", "w") as f:
+        json.dump(searched, f, indent=1)
         f.write("\n")
 
 
