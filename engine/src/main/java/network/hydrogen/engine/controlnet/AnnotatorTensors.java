@@ -50,22 +50,29 @@ final class AnnotatorTensors {
       String name, Path file, FloatTensor input, long[] expectedShape, InferenceOptions options)
       throws IOException {
     try (AnnotatorNetwork network = AnnotatorNetwork.open(name, file, options)) {
-      Map<String, FloatTensor> outputs = network.run(Map.of(network.inputNames().get(0), input));
-      FloatTensor output = outputs.get(network.outputNames().get(0));
-      if (expectedShape != null && !Arrays.equals(output.shape(), expectedShape)) {
-        throw new IllegalStateException(
-            name
-                + " ("
-                + file
-                + ") gave an output of shape "
-                + Arrays.toString(output.shape())
-                + " for an input of shape "
-                + Arrays.toString(input.shape())
-                + ", not "
-                + Arrays.toString(expectedShape));
-      }
-      return output;
+      return run(network, name, file, input, expectedShape);
     }
+  }
+
+  /** {@link #run(String, Path, FloatTensor, long[], InferenceOptions)} on an open network. */
+  static FloatTensor run(
+      AnnotatorNetwork network, String name, Path file, FloatTensor input, long[] expectedShape)
+      throws IOException {
+    Map<String, FloatTensor> outputs = network.run(Map.of(network.inputNames().get(0), input));
+    FloatTensor output = outputs.get(network.outputNames().get(0));
+    if (expectedShape != null && !Arrays.equals(output.shape(), expectedShape)) {
+      throw new IllegalStateException(
+          name
+              + " ("
+              + file
+              + ") gave an output of shape "
+              + Arrays.toString(output.shape())
+              + " for an input of shape "
+              + Arrays.toString(input.shape())
+              + ", not "
+              + Arrays.toString(expectedShape));
+    }
+    return output;
   }
 
   /**

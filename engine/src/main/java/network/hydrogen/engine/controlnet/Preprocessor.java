@@ -44,6 +44,13 @@ public sealed interface Preprocessor
       case TaskArgs.Preprocess.Leres leres
           when leres.method() == TaskArgs.PreprocessMethod.DEPTH_LERES ->
           new LeresDetector(files.locate(LeresDetector.FILE), leres.thrA(), leres.thrB());
+      case TaskArgs.Preprocess.Leres leres
+          when leres.method() == TaskArgs.PreprocessMethod.DEPTH_LERES_PLUS_PLUS ->
+          new LeresDetector(
+              files.locate(LeresDetector.FILE),
+              files.locate(LeresDetector.MERGE_FILE),
+              leres.thrA(),
+              leres.thrB());
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
       default -> throw notRunHere(preprocess.method());
     };

@@ -233,6 +233,40 @@ public final class OpenCvFilter {
     return f;
   }
 
+  /**
+   * {@code cv2.Sobel(src, cv2.CV_64F, dx, dy, ksize=3)} on a one-channel float64 image: the
+   * derivative kernel {@code [-1, 0, 1]} along the direction of the derivative and the smoothing
+   * kernel {@code [1, 2, 1]} across it, rows then columns, {@code BORDER_REFLECT_101}.
+   */
+  public static double[] sobel3(double[] src, int height, int width, int dx, int dy) {
+    check(src.length, height, width, 1);
+    if (dx + dy != 1 || dx < 0 || dy < 0) {
+      throw new IllegalArgumentException(
+          "sobel3 takes one first derivative (dx, dy) = (1, 0) or (0, 1), not ("
+              + dx
+              + ", "
+              + dy
+              + ")");
+    }
+    double[] rows = new double[src.length];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        double left = src[y * width + reflect101(x - 1, width)];
+        double right = src[y * width + reflect101(x + 1, width)];
+        rows[y * width + x] = dx == 1 ? right - left : src[y * width + x] * 2 + (left + right);
+      }
+    }
+    double[] out = new double[src.length];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        double up = rows[reflect101(y - 1, height) * width + x];
+        double down = rows[reflect101(y + 1, height) * width + x];
+        out[y * width + x] = dy == 1 ? down - up : rows[y * width + x] * 2 + (up + down);
+      }
+    }
+    return out;
+  }
+
   /** OpenCV's {@code BORDER_REFLECT_101} index ({@code gfedcb|abcdefgh|gfedcba}). */
   static int reflect101(int p, int length) {
     if (length == 1) {

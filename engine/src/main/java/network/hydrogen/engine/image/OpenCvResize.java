@@ -66,6 +66,62 @@ public final class OpenCvResize {
     return run(image, outHeight, outWidth, interpolation).floats;
   }
 
+  /**
+   * {@code cv2.resize(src, (outWidth, outHeight), interpolation=cv2.INTER_LINEAR)} on float64
+   * samples: OpenCV's float coefficients, sums in double. An exact 2x downscale in both directions
+   * (which OpenCV averages as {@code INTER_AREA}) is refused.
+   */
+  public static double[] resizeLinear(
+      double[] src, int height, int width, int channels, int outHeight, int outWidth) {
+    check(src.length, height, width, channels, outHeight, outWidth, Interpolation.LINEAR);
+    if (outHeight == height && outWidth == width) {
+      return src.clone();
+    }
+    double scaleX = (double) width / outWidth;
+    double scaleY = (double) height / outHeight;
+    if (scaleX == 2 && scaleY == 2) {
+      throw new IllegalArgumentException(
+          "a float64 linear resize by exactly 1/2 takes OpenCV's area path, which is not here");
+    }
+    Taps xt = taps(width, outWidth, 2, Interpolation.LINEAR, scaleX, 1 / scaleX, true);
+    Taps yt = taps(height, outHeight, 2, Interpolation.LINEAR, scaleY, 1 / scaleY, false);
+    int rowWidth = outWidth * channels;
+    double[][] rows = new double[height][];
+    double[] out = new double[outHeight * rowWidth];
+    for (int dy = 0; dy < outHeight; dy++) {
+      int row0 = clampedPixel(yt.offsets[dy], height);
+      int row1 = clampedPixel(yt.offsets[dy] + 1, height);
+      for (int row : new int[] {row0, row1}) {
+        if (rows[row] == null) {
+          rows[row] = horizontalLinear(src, row, width, channels, xt, outWidth);
+        }
+      }
+      float b0 = yt.coefficients[dy * 2];
+      float b1 = yt.coefficients[dy * 2 + 1];
+      for (int x = 0; x < rowWidth; x++) {
+        out[dy * rowWidth + x] = rows[row0][x] * b0 + rows[row1][x] * b1;
+      }
+    }
+    return out;
+  }
+
+  private static double[] horizontalLinear(
+      double[] src, int y, int width, int cn, Taps xt, int outWidth) {
+    double[] row = new double[outWidth * cn];
+    int base = y * width * cn;
+    for (int dx = 0; dx < outWidth; dx++) {
+      int sx = xt.offsets[dx];
+      for (int c = 0; c < cn; c++) {
+        row[dx * cn + c] =
+            dx < xt.max
+                ? src[base + sx * cn + c] * xt.coefficients[dx * 2]
+                    + src[base + Math.min(sx + 1, width - 1) * cn + c] * xt.coefficients[dx * 2 + 1]
+                : src[base + sx * cn + c];
+      }
+    }
+    return row;
+  }
+
   private static void check(
       int length,
       int height,
