@@ -28,9 +28,13 @@ class DepthPreprocessTest {
   static final Path DATA = Path.of("src/test/resources/annotators/depth");
 
   private static TaskArgs task(String preprocess) throws Exception {
+    return task(preprocess, "input.png");
+  }
+
+  private static TaskArgs task(String preprocess, String input) throws Exception {
     String url =
         "data:image/png;base64,"
-            + Base64.getEncoder().encodeToString(Files.readAllBytes(DATA.resolve("input.png")));
+            + Base64.getEncoder().encodeToString(Files.readAllBytes(DATA.resolve(input)));
     String json =
         "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {},"
             + " \"controlnet\": {\"model\": \"c\", \"image_dataurl\": \""
@@ -47,6 +51,7 @@ class DepthPreprocessTest {
     Files.copy(DATA.resolve("normal_bae.onnx"), annotators.resolve("scannet.onnx"));
     Files.copy(DATA.resolve("leres.onnx"), annotators.resolve("res101.onnx"));
     Files.copy(DATA.resolve("zoe.onnx"), annotators.resolve("ZoeD_M12_N.onnx"));
+    Files.copy(DATA.resolve("leres_merge.onnx"), annotators.resolve("latest_net_G.onnx"));
     return dir;
   }
 
@@ -54,15 +59,19 @@ class DepthPreprocessTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "{\"method\": \"depth_midas\"} | depth_midas.png",
-        "{\"method\": \"normal_bae\"} | normal_bae.png",
-        "{\"method\": \"depth_zoe\", \"args\": {\"gamma_corrected\": true}} | depth_zoe_true.png",
-        "{\"method\": \"depth_leres\", \"args\": {\"thr_a\": 25, \"thr_b\": 60}} | depth_leres_25_60.png"
+        "{\"method\": \"depth_midas\"} | input.png | depth_midas.png",
+        "{\"method\": \"normal_bae\"} | input.png | normal_bae.png",
+        "{\"method\": \"depth_zoe\", \"args\": {\"gamma_corrected\": true}} | input.png"
+            + " | depth_zoe_true.png",
+        "{\"method\": \"depth_leres\", \"args\": {\"thr_a\": 25, \"thr_b\": 60}} | input.png"
+            + " | depth_leres_25_60.png",
+        "{\"method\": \"depth_leres++\", \"args\": {\"thr_a\": 20, \"thr_b\": 50}}"
+            + " | input_boost_calm.png | depth_leres++_calm_20_50.png"
       })
-  void aTaskGivesTheReferenceMap(String preprocess, String expected, @TempDir Path dir)
-      throws Exception {
+  void aTaskGivesTheReferenceMap(
+      String preprocess, String input, String expected, @TempDir Path dir) throws Exception {
     ControlImage map =
-        ControlNetInput.fromTask(task(preprocess), new ModelLibrary(models(dir)))
+        ControlNetInput.fromTask(task(preprocess, input), new ModelLibrary(models(dir)))
             .orElseThrow()
             .preprocess(new InferenceOptions(1))
             .image();
@@ -93,11 +102,16 @@ class DepthPreprocessTest {
   }
 
   @Test
-  void leresBoostIsRefusedNamingIt(@TempDir Path dir) throws Exception {
+  void leresBoostNamesAMissingMergeNetworkWhenTheTaskIsPrepared(@TempDir Path dir)
+      throws Exception {
+    Files.delete(models(dir).resolve("annotators/latest_net_G.onnx"));
+
     assertThatThrownBy(
             () ->
                 ControlNetInput.fromTask(
-                    task("{\"method\": \"depth_leres++\"}"), new ModelLibrary(models(dir))))
-        .hasMessageContaining("depth_leres++");
+                    task("{\"method\": \"depth_leres++\"}"), new ModelLibrary(dir)))
+        .isInstanceOf(ModelNotFoundException.class)
+        .hasMessageContaining("latest_net_G.onnx")
+        .hasMessageContaining("tools/annotators/");
   }
 }
