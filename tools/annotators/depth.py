@@ -430,19 +430,42 @@ def stand_in_pix2pix(network):
     return model
 
 
-def leres_boost_input(h, w, busy):
-    """A scene for depth_leres++: the usual shapes with fine stripes over them when busy (edges
-    everywhere: the resolution search goes past 448), or a smooth ramp with stripes in one corner
-    (the search stops at 448)."""
+def leres_boost_input(h, w, scene):
+    """A scene for depth_leres++: "busy", the usual shapes with fine stripes over them (edges
+    everywhere: the resolution search goes past 448); "calm", a smooth ramp with stripes in its
+    top-left corner (the search stops at 448); "patches", the ramp with stripes down its left fifth
+    (searched at 448, so that an image of 448 px or more is refined in patches)."""
     y, x = np.mgrid[0:h, 0:w]
     stripes = (x // 3 + y // 5) % 2 == 0
-    if busy:
+    if scene == "busy":
         image = input_image(h, w).astype(np.float64)
         image[stripes] *= 0.6
-    else:
-        image = np.stack([60 + 100 * x / w, 80 + 90 * y / h, 140 + 0 * x], axis=-1)
+        return image.astype(np.uint8)
+    image = np.stack([60 + 100 * x / w, 80 + 90 * y / h, 140 + 0 * x], axis=-1)
+    if scene == "calm":
         image[stripes & (x < w // 4) & (y < h // 4)] = [220, 200, 40]
+    else:
+        image[stripes & (x < w // 5)] = [220, 200, 40]
     return image.astype(np.uint8)
+
+
+def leres_boost_plan(image):
+    """What estimateboost decides for a padded image: the searched size, the patch scale, and
+    (when it refines patches) the selected patches of the enlarged image, biggest first."""
+    from controlnet_aux.leres.leres import depthmap
+
+    size, patch_scale = depthmap.calculateprocessingres(image, 448, 0.2, 3, 1600)
+    plan = {"size": size, "patch_scale": float(patch_scale)}
+    h, w = image.shape[:2]
+    if max(h, w) >= size:
+        factor = max(min(1, 4 * patch_scale * size / 1600), 0.2)
+        depthmap.factor = factor
+        a, b = (2 * size, round(2 * size * w / h)) if h > w else (round(2 * size * h / w), 2 * size)
+        a, b = int(round(a / factor)), int(round(b / factor))
+        enlarged = cv2.resize(image, (b, a), interpolation=cv2.INTER_CUBIC)
+        plan["enlarged"] = [a, b]
+        plan["patches"] = [patch["rect"] for _, patch in depthmap.generatepatchs(enlarged, 896)]
+    return plan
 
 
 def save_png(name, array):
@@ -456,7 +479,6 @@ def save_stand_in(module, name, input_name, output_name, axes):
 
 def reference(_):
     from controlnet_aux.leres import LeresDetector
-    from controlnet_aux.leres.leres.depthmap import calculateprocessingres
     from controlnet_aux.midas import MidasDetector
     from controlnet_aux.normalbae import NormalBaeDetector
     from controlnet_aux.zoe import ZoeDetector
@@ -514,25 +536,25 @@ def reference(_):
         json.dump({"input": list(x.shape), "output": list(y.shape)}, f)
         f.write("\n")
 
-    # depth_leres++ (boost) at sizes whose longest side stays below the searched resolution
-    # (at least 448), so that estimateboost returns its whole-image double estimate.
+    # depth_leres++ (boost): two scenes whose longest side stays below the searched resolution (at
+    # least 448), so that estimateboost returns its whole-image double estimate, and one of 448 px
+    # that it refines in patches.
     torch.manual_seed(1)
     merge = StandInLeresMerge().eval()
     export_onnx(merge, torch.zeros(1, 2, 1024, 1024), OUT + "leres_merge.onnx", "depths", "merged", {})
     detector = LeresDetector(types.SimpleNamespace(depth_model=leres, parameters=leres.parameters),
                              stand_in_pix2pix(merge))
-    searched = {}
-    for name, h, w, busy in [("calm", 150, 200, False), ("busy", 230, 170, True)]:
-        boost_input = leres_boost_input(h, w, busy)
-        save_png(f"input_boost_{name}.png", boost_input)
-        padded = np.pad(boost_input, [[0, pad64(h)], [0, pad64(w)], [0, 0]], mode="edge")
-        size, patch_scale = calculateprocessingres(padded, 448, 0.2, 3, 1600)
-        searched[name] = {"size": size, "patch_scale": float(patch_scale)}
+    plans = {}
+    for scene, h, w in [("calm", 150, 200), ("busy", 230, 170), ("patches", 380, 440)]:
+        boost_input = leres_boost_input(h, w, scene)
+        save_png(f"input_boost_{scene}.png", boost_input)
+        plans[scene] = leres_boost_plan(np.pad(boost_input, [[0, pad64(h)], [0, pad64(w)], [0, 0]],
+                                               mode="edge"))
         for thr_a, thr_b in [(0, 0), (20, 50)]:
-            save_png(f"depth_leres++_{name}_{thr_a}_{thr_b}.png",
+            save_png(f"depth_leres++_{scene}_{thr_a}_{thr_b}.png",
                      by_resolution_rule(detector, boost_input, thr_a=thr_a, thr_b=thr_b, boost=True))
     with open(OUT + "leres_boost.json", "w") as f:
-        json.dump(searched, f, indent=1)
+        json.dump(plans, f)
         f.write("\n")
 
 
