@@ -14,11 +14,10 @@ import network.hydrogen.engine.image.OpenCvResize.Interpolation;
  * controlnet_aux's {@code estimateboost} for LeReS ({@code depth_leres++}): the resolution search
  * of the boosting paper (edges of the grey image, pooled and dilated at growing sizes until more
  * than 20% of the image lacks context), LeReS at 448 and at the searched size, both resized to
- * 1024x1024 and merged by the pix2pix network, then resized back to the image.
- *
- * <p>Only the whole-image branch is here: where the searched size is at most the image's longest
- * side, controlnet_aux goes on to refine patches, which this refuses. As in controlnet_aux, the
- * search's resizes pass their interpolation flag as {@code dst}, so they are linear.
+ * 1024x1024 and merged by the pix2pix network, then resized back to the image; where the searched
+ * size is at most the image's longest side, {@link LeresPatches} refines that estimate in patches.
+ * As in controlnet_aux, the search's resizes pass their interpolation flag as {@code dst}, so they
+ * are linear.
  */
 final class LeresBoost {
 
@@ -31,23 +30,30 @@ final class LeresBoost {
    */
   static final int MIN_LONGEST_SIDE = 160;
 
-  private static final int MERGE_SIZE = 1024;
-  private static final int WHOLE_SIZE_THRESHOLD = 1600;
+  /** The merge network's input and output size. */
+  static final int MERGE_SIZE = 1024;
+
+  /** R_max, the largest resolution the search goes to. */
+  static final int WHOLE_SIZE_THRESHOLD = 1600;
+
   private static final int SPEED_SCALE = 32;
   private static final int SCALE_THRESHOLD = 3;
   private static final double CONFIDENCE = 0.2;
 
   private static final String LERES = "the LeReS annotator";
+  private static final String MERGE = "the LeReS merge annotator";
 
   private LeresBoost() {}
+
+  /** The resolution search's result: R_x, and the patch scale (K in the paper's section 6). */
+  record Search(int size, double patchScale) {}
 
   /**
    * The boosted depth of {@code image} (at its size, row-major).
    *
    * @param network LeReS ({@code res101.onnx})
    * @param merge the merge network ({@code latest_net_G.onnx})
-   * @throws IllegalArgumentException when the image is too small for the search, or would need
-   *     controlnet_aux's patch refinement
+   * @throws IllegalArgumentException when the image is too small for the search
    */
   static float[] depth(ControlImage image, Path network, Path merge, InferenceOptions options)
       throws IOException {
@@ -62,33 +68,100 @@ final class LeresBoost {
               + "x"
               + image.height());
     }
-    int size = searchedSize(image);
-    if (longest >= size) {
-      throw new IllegalArgumentException(
-          "depth_leres++ would refine patches of this "
-              + image.width()
-              + "x"
-              + image.height()
-              + " image (its searched resolution "
-              + size
-              + " is at most its longest side), which the engine does not do yet; images whose"
-              + " longest side is under "
-              + RECEPTIVE_FIELD
-              + " px once padded to multiples of 64 never need it");
+    Search search = search(image);
+    try (Networks networks = Networks.open(network, merge, options)) {
+      float[] whole = networks.doubleEstimate(image, search.size());
+      if (longest < search.size()) {
+        return OpenCvResize.resize(
+            whole, MERGE_SIZE, MERGE_SIZE, 1, image.height(), image.width(), Interpolation.CUBIC);
+      }
+      return LeresPatches.refined(image, search, whole, networks);
     }
-    float[] low;
-    float[] high;
-    try (AnnotatorNetwork leres = AnnotatorNetwork.open(LERES, network, options)) {
-      low = estimate(leres, network, image, RECEPTIVE_FIELD);
-      high = estimate(leres, network, image, size);
-    }
-    float[] merged = merged(merge, low, high, options);
-    return OpenCvResize.resize(
-        merged, MERGE_SIZE, MERGE_SIZE, 1, image.height(), image.width(), Interpolation.CUBIC);
   }
 
-  /** {@code calculateprocessingres}'s R_x: the size LeReS sees the whole image at. */
-  static int searchedSize(ControlImage image) {
+  /** LeReS and the merge network, open for the estimates of one image and its patches. */
+  record Networks(AnnotatorNetwork leres, Path leresFile, AnnotatorNetwork merge, Path mergeFile)
+      implements AutoCloseable {
+
+    static Networks open(Path leres, Path merge, InferenceOptions options) throws IOException {
+      AnnotatorNetwork leresNetwork = AnnotatorNetwork.open(LERES, leres, options);
+      try {
+        return new Networks(
+            leresNetwork, leres, AnnotatorNetwork.open(MERGE, merge, options), merge);
+      } catch (IOException | RuntimeException e) {
+        leresNetwork.close();
+        throw e;
+      }
+    }
+
+    /**
+     * {@code doubleestimate}: LeReS at 448 and at {@code size}, merged, mapped to 0..1 and min-max
+     * normalised (1024x1024).
+     */
+    float[] doubleEstimate(ControlImage image, int size) throws IOException {
+      float[] low = estimate(image, RECEPTIVE_FIELD);
+      float[] high = estimate(image, size);
+      return AnnotatorImages.minMaxNorm(merged(low, high));
+    }
+
+    /**
+     * {@code estimateleres(img, model, size, size)} resized on to the merge size: the image resized
+     * (8-bit, linear) to {@code size x size}, LeReS, its depth resized (cubic) back to the image,
+     * then (cubic) to 1024x1024.
+     */
+    private float[] estimate(ControlImage image, int size) throws IOException {
+      byte[] resized =
+          OpenCvResize.resize(
+              image.rgb(), image.height(), image.width(), 3, size, size, Interpolation.LINEAR);
+      FloatTensor input = LeresDetector.networkInput(new ControlImage(size, size, resized));
+      float[] depth =
+          AnnotatorTensors.run(leres, LERES, leresFile, input, new long[] {1, 1, size, size})
+              .values();
+      float[] back =
+          OpenCvResize.resize(
+              depth, size, size, 1, image.height(), image.width(), Interpolation.CUBIC);
+      return OpenCvResize.resize(
+          back, image.height(), image.width(), 1, MERGE_SIZE, MERGE_SIZE, Interpolation.CUBIC);
+    }
+
+    /**
+     * {@code Pix2Pix4DepthModel}'s {@code set_input}, {@code test} and {@code (fake_B + 1) / 2}:
+     * both 1024x1024 maps min-max normalised (copies) to -1..1, {@code outer} first, merged, mapped
+     * to 0..1.
+     */
+    float[] merged(float[] outer, float[] inner) throws IOException {
+      int plane = MERGE_SIZE * MERGE_SIZE;
+      float[] pair = new float[2 * plane];
+      float[] outerNormalised = AnnotatorImages.minMaxNorm(outer.clone());
+      float[] innerNormalised = AnnotatorImages.minMaxNorm(inner.clone());
+      for (int i = 0; i < plane; i++) {
+        pair[i] = outerNormalised[i] * 2 - 1;
+        pair[plane + i] = innerNormalised[i] * 2 - 1;
+      }
+      float[] merged =
+          AnnotatorTensors.run(
+                  merge,
+                  MERGE,
+                  mergeFile,
+                  new FloatTensor(new long[] {1, 2, MERGE_SIZE, MERGE_SIZE}, pair),
+                  new long[] {1, 1, MERGE_SIZE, MERGE_SIZE})
+              .values();
+      for (int i = 0; i < merged.length; i++) {
+        merged[i] = (merged[i] + 1) / 2;
+      }
+      return merged;
+    }
+
+    @Override
+    public void close() {
+      try (leres) {
+        merge.close();
+      }
+    }
+  }
+
+  /** {@code rgb2gray} then the absolute Sobel derivatives summed, in float64. */
+  static double[] gradient(ControlImage image) {
     int height = image.height();
     int width = image.width();
     double[] grey = new double[width * height];
@@ -105,8 +178,16 @@ final class LeresBoost {
     for (int i = 0; i < gradient.length; i++) {
       gradient[i] = Math.abs(dy[i]) + Math.abs(dx[i]);
     }
+    return gradient;
+  }
+
+  /** {@code calculateprocessingres}: R_x, the size LeReS sees the whole image at, and K. */
+  static Search search(ControlImage image) {
+    int height = image.height();
+    int width = image.width();
     int side = Math.min(width, height);
-    double[] edges = OpenCvResize.resizeLinear(gradient, height, width, 1, side, side);
+    double[] edges =
+        OpenCvResize.resize(gradient(image), height, width, 1, side, side, Interpolation.LINEAR);
     double min = Double.POSITIVE_INFINITY;
     double max = Double.NEGATIVE_INFINITY;
     for (double value : edges) {
@@ -118,27 +199,46 @@ final class LeresBoost {
       edges[i] = edges[i] < middle ? 0 : 1;
     }
     int kernelSize = RECEPTIVE_FIELD / SPEED_SCALE;
-    boolean[] kernel = new boolean[kernelSize * kernelSize];
-    Arrays.fill(kernel, true);
     int threshold = Math.min(WHOLE_SIZE_THRESHOLD, SCALE_THRESHOLD * Math.max(width, height));
     int scale = kernelSize;
+    float[] context = null;
+    int contextSize = 0;
     for (int p = kernelSize;
         p < threshold / SPEED_SCALE;
         p += RECEPTIVE_FIELD / (2 * SPEED_SCALE)) {
-      float[] context = pooled(edges, side, p);
-      float[] dilated = OpenCvFilter.dilate(context, p, p, 1, kernel, kernelSize, kernelSize);
-      int uncovered = 0;
-      for (float value : dilated) {
-        if (value == 0) {
-          uncovered++;
-        }
-      }
-      if ((double) uncovered / dilated.length > CONFIDENCE) {
+      context = pooled(edges, side, p);
+      contextSize = p;
+      float[] dilated =
+          OpenCvFilter.dilate(context, p, p, 1, ones(kernelSize), kernelSize, kernelSize);
+      if (share(dilated, 0) > CONFIDENCE) {
         break;
       }
       scale = p;
     }
-    return scale * SPEED_SCALE;
+    int quarter = RECEPTIVE_FIELD / (4 * SPEED_SCALE);
+    float[] region =
+        OpenCvFilter.dilate(context, contextSize, contextSize, 1, ones(quarter), quarter, quarter);
+    return new Search(scale * SPEED_SCALE, share(region, 1));
+  }
+
+  private static boolean[] ones(int size) {
+    boolean[] kernel = new boolean[size * size];
+    Arrays.fill(kernel, true);
+    return kernel;
+  }
+
+  /**
+   * The share of a 0/1 map's cells that are {@code value}: numpy's {@code x.mean()} for 1, {@code
+   * (1 - x).mean()} for 0 (exact sums of 0s and 1s, over the count).
+   */
+  private static double share(float[] map, float value) {
+    int count = 0;
+    for (float cell : map) {
+      if (cell == value) {
+        count++;
+      }
+    }
+    return (double) count / map.length;
   }
 
   /**
@@ -155,59 +255,11 @@ final class LeresBoost {
         pooled[at] = Math.max(pooled[at], edges[y * side + x]);
       }
     }
-    double[] resized = OpenCvResize.resizeLinear(pooled, blocks, blocks, 1, p, p);
+    double[] resized = OpenCvResize.resize(pooled, blocks, blocks, 1, p, p, Interpolation.LINEAR);
     float[] context = new float[resized.length];
     for (int i = 0; i < resized.length; i++) {
       context[i] = resized[i] >= 0.5 ? 1 : 0;
     }
     return context;
-  }
-
-  /**
-   * {@code estimateleres(img, model, size, size)} resized on to the merge size: the image resized
-   * (8-bit, linear) to {@code size x size}, LeReS, its depth resized (cubic) back to the image,
-   * then (cubic) to 1024x1024.
-   */
-  private static float[] estimate(AnnotatorNetwork leres, Path file, ControlImage image, int size)
-      throws IOException {
-    byte[] resized =
-        OpenCvResize.resize(
-            image.rgb(), image.height(), image.width(), 3, size, size, Interpolation.LINEAR);
-    FloatTensor input = LeresDetector.networkInput(new ControlImage(size, size, resized));
-    float[] depth =
-        AnnotatorTensors.run(leres, LERES, file, input, new long[] {1, 1, size, size}).values();
-    float[] back =
-        OpenCvResize.resize(
-            depth, size, size, 1, image.height(), image.width(), Interpolation.CUBIC);
-    return OpenCvResize.resize(
-        back, image.height(), image.width(), 1, MERGE_SIZE, MERGE_SIZE, Interpolation.CUBIC);
-  }
-
-  /**
-   * {@code Pix2Pix4DepthModel}: both estimates min-max normalised to -1..1 (the low one first),
-   * merged, mapped back to 0..1 and min-max normalised.
-   */
-  private static float[] merged(Path merge, float[] low, float[] high, InferenceOptions options)
-      throws IOException {
-    int plane = MERGE_SIZE * MERGE_SIZE;
-    float[] pair = new float[2 * plane];
-    float[] lowNormalised = AnnotatorImages.minMaxNorm(low);
-    float[] highNormalised = AnnotatorImages.minMaxNorm(high);
-    for (int i = 0; i < plane; i++) {
-      pair[i] = lowNormalised[i] * 2 - 1;
-      pair[plane + i] = highNormalised[i] * 2 - 1;
-    }
-    float[] merged =
-        AnnotatorTensors.run(
-                "the LeReS merge annotator",
-                merge,
-                new FloatTensor(new long[] {1, 2, MERGE_SIZE, MERGE_SIZE}, pair),
-                new long[] {1, 1, MERGE_SIZE, MERGE_SIZE},
-                options)
-            .values();
-    for (int i = 0; i < merged.length; i++) {
-      merged[i] = (merged[i] + 1) / 2;
-    }
-    return AnnotatorImages.minMaxNorm(merged);
   }
 }

@@ -67,56 +67,81 @@ public final class OpenCvResize {
   }
 
   /**
-   * {@code cv2.resize(src, (outWidth, outHeight), interpolation=cv2.INTER_LINEAR)} on float64
-   * samples: OpenCV's float coefficients, sums in double. An exact 2x downscale in both directions
-   * (which OpenCV averages as {@code INTER_AREA}) is refused.
+   * {@code cv2.resize(src, (outWidth, outHeight), interpolation=...)} on float64 samples, linear or
+   * cubic: OpenCV's float coefficients, sums in double. An exact linear 2x downscale in both
+   * directions (which OpenCV averages as {@code INTER_AREA}) is refused.
    */
-  public static double[] resizeLinear(
-      double[] src, int height, int width, int channels, int outHeight, int outWidth) {
-    check(src.length, height, width, channels, outHeight, outWidth, Interpolation.LINEAR);
+  public static double[] resize(
+      double[] src,
+      int height,
+      int width,
+      int channels,
+      int outHeight,
+      int outWidth,
+      Interpolation interpolation) {
+    check(src.length, height, width, channels, outHeight, outWidth, interpolation);
+    if (interpolation != Interpolation.LINEAR && interpolation != Interpolation.CUBIC) {
+      throw new IllegalArgumentException(
+          "float64 images resize linearly or cubically here, not with " + interpolation);
+    }
     if (outHeight == height && outWidth == width) {
       return src.clone();
     }
     double scaleX = (double) width / outWidth;
     double scaleY = (double) height / outHeight;
-    if (scaleX == 2 && scaleY == 2) {
+    if (interpolation == Interpolation.LINEAR && scaleX == 2 && scaleY == 2) {
       throw new IllegalArgumentException(
           "a float64 linear resize by exactly 1/2 takes OpenCV's area path, which is not here");
     }
-    Taps xt = taps(width, outWidth, 2, Interpolation.LINEAR, scaleX, 1 / scaleX, true);
-    Taps yt = taps(height, outHeight, 2, Interpolation.LINEAR, scaleY, 1 / scaleY, false);
+    int ksize = interpolation == Interpolation.CUBIC ? 4 : 2;
+    Taps xt = taps(width, outWidth, ksize, interpolation, scaleX, 1 / scaleX, true);
+    Taps yt = taps(height, outHeight, ksize, interpolation, scaleY, 1 / scaleY, false);
     int rowWidth = outWidth * channels;
     double[][] rows = new double[height][];
     double[] out = new double[outHeight * rowWidth];
+    int[] sources = new int[ksize];
     for (int dy = 0; dy < outHeight; dy++) {
-      int row0 = clampedPixel(yt.offsets[dy], height);
-      int row1 = clampedPixel(yt.offsets[dy] + 1, height);
-      for (int row : new int[] {row0, row1}) {
-        if (rows[row] == null) {
-          rows[row] = horizontalLinear(src, row, width, channels, xt, outWidth);
+      for (int k = 0; k < ksize; k++) {
+        sources[k] = clampedPixel(yt.offsets[dy] - ksize / 2 + 1 + k, height);
+        if (rows[sources[k]] == null) {
+          rows[sources[k]] = horizontal(src, sources[k], width, channels, xt, ksize, outWidth);
         }
       }
-      float b0 = yt.coefficients[dy * 2];
-      float b1 = yt.coefficients[dy * 2 + 1];
       for (int x = 0; x < rowWidth; x++) {
-        out[dy * rowWidth + x] = rows[row0][x] * b0 + rows[row1][x] * b1;
+        double v = rows[sources[0]][x] * yt.coefficients[dy * ksize];
+        for (int k = 1; k < ksize; k++) {
+          v += rows[sources[k]][x] * yt.coefficients[dy * ksize + k];
+        }
+        out[dy * rowWidth + x] = v;
       }
     }
     return out;
   }
 
-  private static double[] horizontalLinear(
-      double[] src, int y, int width, int cn, Taps xt, int outWidth) {
+  private static double[] horizontal(
+      double[] src, int y, int width, int cn, Taps xt, int ksize, int outWidth) {
     double[] row = new double[outWidth * cn];
     int base = y * width * cn;
     for (int dx = 0; dx < outWidth; dx++) {
       int sx = xt.offsets[dx];
       for (int c = 0; c < cn; c++) {
-        row[dx * cn + c] =
-            dx < xt.max
-                ? src[base + sx * cn + c] * xt.coefficients[dx * 2]
-                    + src[base + Math.min(sx + 1, width - 1) * cn + c] * xt.coefficients[dx * 2 + 1]
-                : src[base + sx * cn + c];
+        double v;
+        if (ksize == 2) {
+          v =
+              dx < xt.max
+                  ? src[base + sx * cn + c] * xt.coefficients[dx * 2]
+                      + src[base + Math.min(sx + 1, width - 1) * cn + c]
+                          * xt.coefficients[dx * 2 + 1]
+                  : src[base + sx * cn + c];
+        } else {
+          v = 0;
+          for (int k = 0; k < ksize; k++) {
+            v +=
+                src[base + clampedPixel(sx - 1 + k, width) * cn + c]
+                    * xt.coefficients[dx * ksize + k];
+          }
+        }
+        row[dx * cn + c] = v;
       }
     }
     return row;

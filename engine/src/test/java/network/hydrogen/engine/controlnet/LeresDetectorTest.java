@@ -3,12 +3,12 @@ package network.hydrogen.engine.controlnet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.image.OpenCvResize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -42,7 +42,14 @@ class LeresDetectorTest {
    * on thr_b's threshold (127 against 128), so it becomes 0 on one side.
    */
   @ParameterizedTest
-  @CsvSource({"calm, 0, 0", "calm, 20, 50", "busy, 0, 0", "busy, 20, 50"})
+  @CsvSource({
+    "calm, 0, 0",
+    "calm, 20, 50",
+    "busy, 0, 0",
+    "busy, 20, 50",
+    "patches, 0, 0",
+    "patches, 20, 50"
+  })
   void boostMatchesControlnetAuxWithTheStandInNetworks(String scene, int thrA, int thrB)
       throws IOException {
     ControlImage depth =
@@ -57,16 +64,38 @@ class LeresDetectorTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"calm", "busy"})
-  void resolutionSearchFindsControlnetAuxsSize(String scene) throws IOException {
-    String searched = Files.readString(DepthReference.DIR.resolve("leres_boost.json"));
-    Matcher size =
-        Pattern.compile("\"" + scene + "\":\\s*\\{\\s*\"size\":\\s*(\\d+)").matcher(searched);
-    assertThat(size.find()).isTrue();
-
+  @CsvSource({"calm", "busy", "patches"})
+  void resolutionSearchAndPatchesAreControlnetAuxs(String scene) throws IOException {
+    JsonNode plan =
+        new ObjectMapper()
+            .readTree(DepthReference.DIR.resolve("leres_boost.json").toFile())
+            .get(scene);
     ControlImage padded =
         AnnotatorImages.pad64(DepthReference.png("input_boost_" + scene + ".png")).image();
-    assertThat(LeresBoost.searchedSize(padded)).isEqualTo(Integer.parseInt(size.group(1)));
+
+    LeresBoost.Search search = LeresBoost.search(padded);
+
+    assertThat(search.size()).isEqualTo(plan.get("size").asInt());
+    assertThat(search.patchScale()).isEqualTo(plan.get("patch_scale").asDouble());
+    if (plan.has("patches")) {
+      int height = plan.get("enlarged").get(0).asInt();
+      int width = plan.get("enlarged").get(1).asInt();
+      double factor = Math.max(Math.min(1, 4 * search.patchScale() * search.size() / 1600), 0.2);
+      ControlImage enlarged =
+          new ControlImage(
+              width,
+              height,
+              OpenCvResize.resize(
+                  padded.rgb(),
+                  padded.height(),
+                  padded.width(),
+                  3,
+                  height,
+                  width,
+                  OpenCvResize.Interpolation.CUBIC));
+      assertThat(LeresPatches.patches(enlarged, factor))
+          .containsExactly(new ObjectMapper().convertValue(plan.get("patches"), int[][].class));
+    }
   }
 
   @Test
@@ -79,20 +108,6 @@ class LeresDetectorTest {
         .hasMessageContaining("depth_leres++")
         .hasMessageContaining("160 px")
         .hasMessageContaining("128x128");
-  }
-
-  @Test
-  void boostRefusesImagesThatWouldNeedPatches() throws IOException {
-    // the calm scene enlarged to 600x450: searched at 448, under its longest side (640 padded)
-    ControlImage calm = DepthReference.png("input_boost_calm.png");
-    ControlImage large = calm.resize(600, 450);
-
-    assertThatThrownBy(
-            () -> new LeresDetector(NETWORK, MERGE, 0, 0).apply(large, new InferenceOptions(1)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("refine patches")
-        .hasMessageContaining("640x512")
-        .hasMessageContaining("448");
   }
 
   @Test
