@@ -68,8 +68,8 @@ public final class OpenCvResize {
 
   /**
    * {@code cv2.resize(src, (outWidth, outHeight), interpolation=...)} on float64 samples, linear or
-   * cubic: OpenCV's float coefficients, sums in double. An exact linear 2x downscale in both
-   * directions (which OpenCV averages as {@code INTER_AREA}) is refused.
+   * cubic: coefficients and sums in double, as OpenCV computes them for float64. An exact linear 2x
+   * downscale in both directions (which OpenCV averages as {@code INTER_AREA}) is refused.
    */
   public static double[] resize(
       double[] src,
@@ -94,8 +94,8 @@ public final class OpenCvResize {
           "a float64 linear resize by exactly 1/2 takes OpenCV's area path, which is not here");
     }
     int ksize = interpolation == Interpolation.CUBIC ? 4 : 2;
-    Taps xt = taps(width, outWidth, ksize, interpolation, scaleX, 1 / scaleX, true);
-    Taps yt = taps(height, outHeight, ksize, interpolation, scaleY, 1 / scaleY, false);
+    DoubleTaps xt = doubleTaps(width, outWidth, interpolation, scaleX, true);
+    DoubleTaps yt = doubleTaps(height, outHeight, interpolation, scaleY, false);
     int rowWidth = outWidth * channels;
     double[][] rows = new double[height][];
     double[] out = new double[outHeight * rowWidth];
@@ -118,8 +118,49 @@ public final class OpenCvResize {
     return out;
   }
 
+  /**
+   * Source offsets and coefficients for float64 images: OpenCV computes linear coefficients in
+   * double, cubic ones in float as for other images.
+   */
+  private record DoubleTaps(int[] offsets, double[] coefficients, int max) {}
+
+  private static DoubleTaps doubleTaps(
+      int inSize, int outSize, Interpolation interpolation, double scale, boolean clamp) {
+    if (interpolation == Interpolation.CUBIC) {
+      Taps taps = taps(inSize, outSize, 4, interpolation, scale, 1 / scale, clamp);
+      double[] coefficients = new double[taps.coefficients.length];
+      for (int i = 0; i < coefficients.length; i++) {
+        coefficients[i] = taps.coefficients[i];
+      }
+      return new DoubleTaps(taps.offsets, coefficients, taps.max);
+    }
+    int[] offsets = new int[outSize];
+    double[] coefficients = new double[outSize * 2];
+    int max = outSize;
+    for (int d = 0; d < outSize; d++) {
+      double f = (d + 0.5) * scale - 0.5;
+      int s = (int) Math.floor(f);
+      f -= s;
+      if (clamp && s < 0) {
+        f = 0;
+        s = 0;
+      }
+      if (clamp && s + 1 >= inSize) {
+        max = Math.min(max, d);
+        if (s >= inSize - 1) {
+          f = 0;
+          s = inSize - 1;
+        }
+      }
+      offsets[d] = s;
+      coefficients[d * 2] = 1 - f;
+      coefficients[d * 2 + 1] = f;
+    }
+    return new DoubleTaps(offsets, coefficients, max);
+  }
+
   private static double[] horizontal(
-      double[] src, int y, int width, int cn, Taps xt, int ksize, int outWidth) {
+      double[] src, int y, int width, int cn, DoubleTaps xt, int ksize, int outWidth) {
     double[] row = new double[outWidth * cn];
     int base = y * width * cn;
     for (int dx = 0; dx < outWidth; dx++) {
