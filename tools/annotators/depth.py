@@ -8,8 +8,9 @@ NormalBaeDetector) as ONNX networks for the engine, and the engine's test data.
       --random exports the real architectures with random weights (no checkpoint needed).
   reference
       Writes engine/src/test/resources/annotators/depth/: tiny stand-in networks with the same ONNX
-      contract, an 80x72 input image, and what controlnet_aux's detectors compute with the stand-ins
-      in torch (run from the repo root).
+      contract, an 80x72 input image (and larger scenes for depth_leres++'s boost, one refined in
+      patches), and what controlnet_aux's detectors compute with the stand-ins in torch (run from
+      the repo root).
 
 Needs controlnet_aux's source on PYTHONPATH (its src/ folder) and torch, timm, einops, onnx,
 onnxruntime, opencv-python-headless, scikit-image, pillow. The ONNX graphs hold the networks only;
