@@ -66,7 +66,8 @@ final class LeresBoost {
               + " controlnet_aux's resolution search has a first step; this one is "
               + image.width()
               + "x"
-              + image.height());
+              + image.height()
+              + " padded");
     }
     Search search = search(image);
     try (Networks networks = Networks.open(network, merge, options)) {

@@ -2,10 +2,11 @@ package network.hydrogen.engine.image;
 
 /**
  * OpenCV's {@code cv2.GaussianBlur}, {@code cv2.dilate} and {@code cv2.erode} on interleaved {@code
- * height x width x channels} images, as opencv-python-headless 5.0.0 computes them, with OpenCV's
- * default borders ({@code BORDER_REFLECT_101} for the blur; pixels outside the image left out for
- * the morphology). The controlnet_aux annotators use them: HED/PiDiNet's safe mode and {@code nms},
- * OpenPose's hand detector.
+ * height x width x channels} images, and {@code cv2.Sobel} (3x3, float64), as
+ * opencv-python-headless 5.0.0 computes them, with OpenCV's default borders ({@code
+ * BORDER_REFLECT_101} for the blur and Sobel; pixels outside the image left out for the
+ * morphology). The controlnet_aux annotators use them: HED/PiDiNet's safe mode and {@code nms},
+ * OpenPose's hand detector, LeReS' boost.
  *
  * <p>8-bit blurs are bit-exact: OpenCV's fixed-point path with the kernel rounded to 8 fractional
  * bits by error diffusion, rows then columns in integers, rounded once. Float blurs are the same

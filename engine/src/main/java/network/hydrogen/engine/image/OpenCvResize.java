@@ -3,8 +3,9 @@ package network.hydrogen.engine.image;
 /**
  * OpenCV's {@code cv2.resize} on interleaved {@code height x width x channels} images, as
  * opencv-python-headless 5.0.0 on x86-64 computes it: bit for bit on 8-bit images, within float
- * rounding (1e-5 relative) on float32 images. The controlnet_aux annotators resize with it (their
- * own network input sizes, Lanczos/area in {@code resize_image}, linear back to the image).
+ * rounding (1e-5 relative) on float32 images, and linear or cubic on float64 images (within 1e-12).
+ * The controlnet_aux annotators resize with it (their own network input sizes, Lanczos/area in
+ * {@code resize_image}, linear back to the image).
  *
  * <p>The 8-bit paths follow OpenCV's arithmetic: coefficients computed in float and rounded to
  * 11-bit fixed point ({@code INTER_RESIZE_COEF_BITS}), horizontal pass in integers, vertical pass

@@ -107,12 +107,7 @@ class OpenCvFilterTest {
   /** {@code cv2.Sobel(ramp, cv2.CV_64F, dx, dy, ksize=3)} of a 7x5 float64 ramp, OpenCV 5.0.0's. */
   @Test
   void sobelOnFloat64MatchesOpenCv() {
-    double[] ramp = new double[5 * 7];
-    for (int y = 0; y < 5; y++) {
-      for (int x = 0; x < 7; x++) {
-        ramp[y * 7 + x] = (y * 7 + x) * 0.37 % 1.7 + 0.1 * y;
-      }
-    }
+    double[] ramp = OpenCvReference.float64Ramp();
 
     assertThat(OpenCvFilter.sobel3(ramp, 5, 7, 1, 0))
         .containsExactly(

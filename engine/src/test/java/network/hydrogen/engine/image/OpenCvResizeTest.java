@@ -109,21 +109,11 @@ class OpenCvResizeTest {
         .hasMessageContaining("to 4x0");
   }
 
-  /** A 7x5 float64 ramp, {@code (y * 7 + x) * 0.37 % 1.7 + 0.1 * y}, as the reference made it. */
-  private static double[] float64Ramp() {
-    double[] ramp = new double[5 * 7];
-    for (int y = 0; y < 5; y++) {
-      for (int x = 0; x < 7; x++) {
-        ramp[y * 7 + x] = (y * 7 + x) * 0.37 % 1.7 + 0.1 * y;
-      }
-    }
-    return ramp;
-  }
-
   /** float64 linear and cubic resizes against opencv-python-headless 5.0.0's (values inline). */
   @Test
   void float64ResizesMatchOpenCv() {
-    assertThat(OpenCvResize.resize(float64Ramp(), 5, 7, 1, 3, 4, Interpolation.LINEAR))
+    assertThat(
+            OpenCvResize.resize(OpenCvReference.float64Ramp(), 5, 7, 1, 3, 4, Interpolation.LINEAR))
         .containsExactly(
             new double[] {
               0.46875,
@@ -140,7 +130,9 @@ class OpenCvResizeTest {
               1.1779166666666665
             },
             within(1e-12));
-    assertThat(OpenCvResize.resize(float64Ramp(), 5, 7, 1, 9, 11, Interpolation.LINEAR))
+    assertThat(
+            OpenCvResize.resize(
+                OpenCvReference.float64Ramp(), 5, 7, 1, 9, 11, Interpolation.LINEAR))
         .containsExactly(
             new double[] {
               0.0,
@@ -244,7 +236,8 @@ class OpenCvResizeTest {
               1.0800000000000005
             },
             within(1e-12));
-    assertThat(OpenCvResize.resize(float64Ramp(), 5, 7, 1, 8, 6, Interpolation.CUBIC))
+    assertThat(
+            OpenCvResize.resize(OpenCvReference.float64Ramp(), 5, 7, 1, 8, 6, Interpolation.CUBIC))
         .containsExactly(
             new double[] {
               -0.06872753739356995,
