@@ -58,17 +58,6 @@ final class LeresBoost {
   static float[] depth(ControlImage image, Path network, Path merge, InferenceOptions options)
       throws IOException {
     int longest = Math.max(image.width(), image.height());
-    if (longest < MIN_LONGEST_SIDE) {
-      throw new IllegalArgumentException(
-          "depth_leres++ needs an image whose longest side is at least "
-              + MIN_LONGEST_SIDE
-              + " px once padded to multiples of 64 (so longer than 128 px), where"
-              + " controlnet_aux's resolution search has a first step; this one is "
-              + image.width()
-              + "x"
-              + image.height()
-              + " padded");
-    }
     Search search = search(image);
     try (Networks networks = Networks.open(network, merge, options)) {
       float[] whole = networks.doubleEstimate(image, search.size());
@@ -182,8 +171,23 @@ final class LeresBoost {
     return gradient;
   }
 
-  /** {@code calculateprocessingres}: R_x, the size LeReS sees the whole image at, and K. */
+  /**
+   * {@code calculateprocessingres}: R_x, the size LeReS sees the whole image at, and K.
+   *
+   * @throws IllegalArgumentException when the image is too small for the search
+   */
   static Search search(ControlImage image) {
+    if (Math.max(image.width(), image.height()) < MIN_LONGEST_SIDE) {
+      throw new IllegalArgumentException(
+          "depth_leres++ needs an image whose longest side is at least "
+              + MIN_LONGEST_SIDE
+              + " px once padded to multiples of 64 (so longer than 128 px), where"
+              + " controlnet_aux's resolution search has a first step; this one is "
+              + image.width()
+              + "x"
+              + image.height()
+              + " padded");
+    }
     int height = image.height();
     int width = image.width();
     int side = Math.min(width, height);
