@@ -1,6 +1,7 @@
 package network.hydrogen.engine.controlnet;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.OptionalInt;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.task.TaskArgs;
@@ -16,12 +17,16 @@ public sealed interface Preprocessor
         ContentShuffle,
         DwposeDetector,
         HedDetector,
+        LeresDetector,
         LineartAnimeDetector,
         LineartDetector,
         MediapipeFaceDetector,
+        MidasDetector,
         MlsdDetector,
+        NormalBaeDetector,
         OpenposeDetector,
-        PidiNetDetector {
+        PidiNetDetector,
+        ZoeDetector {
 
   /**
    * The control image made from {@code image}; annotator networks run with {@code options}.
@@ -52,8 +57,10 @@ public sealed interface Preprocessor
               files.locate(MediapipeFaceDetector.DETECTOR_FILE),
               files.locate(MediapipeFaceDetector.LANDMARK_FILE));
       case TaskArgs.Preprocess.PidiNet pidiNet -> pidiNet(pidiNet, files);
+      case TaskArgs.Preprocess.DepthZoe zoe ->
+          new ZoeDetector(files.locate(ZoeDetector.FILE), zoe.gammaCorrected());
+      case TaskArgs.Preprocess.Leres leres -> leres(leres, files);
       case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
-      default -> throw notRunHere(preprocess.method());
     };
   }
 
@@ -71,7 +78,9 @@ public sealed interface Preprocessor
       case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND ->
           OpenposeDetector.of(method, files);
       case DWPOSE -> DwposeDetector.of(files);
-      default -> throw notRunHere(method);
+      case DEPTH_MIDAS -> new MidasDetector(files.locate(MidasDetector.FILE));
+      case NORMAL_BAE -> new NormalBaeDetector(files.locate(NormalBaeDetector.FILE));
+      default -> throw new IllegalStateException(method.jsonName() + " takes arguments");
     };
   }
 
@@ -93,9 +102,14 @@ public sealed interface Preprocessor
         pidiNet.applyFilter());
   }
 
-  private static IllegalArgumentException notRunHere(TaskArgs.PreprocessMethod method) {
-    return new IllegalArgumentException(
-        "controlnet.preprocess.method " + method.jsonName() + " does not run in this engine");
+  /** {@code depth_leres}, or {@code depth_leres++} with the merge network as well. */
+  private static Preprocessor leres(TaskArgs.Preprocess.Leres leres, AnnotatorFiles files)
+      throws IOException {
+    Path network = files.locate(LeresDetector.FILE);
+    return leres.method() == TaskArgs.PreprocessMethod.DEPTH_LERES_PLUS_PLUS
+        ? new LeresDetector(
+            network, files.locate(LeresDetector.MERGE_FILE), leres.thrA(), leres.thrB())
+        : new LeresDetector(network, leres.thrA(), leres.thrB());
   }
 
   /** {@code canny} with these hysteresis thresholds (swapped when low is above high). */

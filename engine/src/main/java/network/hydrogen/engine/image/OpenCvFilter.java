@@ -2,10 +2,11 @@ package network.hydrogen.engine.image;
 
 /**
  * OpenCV's {@code cv2.GaussianBlur}, {@code cv2.dilate} and {@code cv2.erode} on interleaved {@code
- * height x width x channels} images, as opencv-python-headless 5.0.0 computes them, with OpenCV's
- * default borders ({@code BORDER_REFLECT_101} for the blur; pixels outside the image left out for
- * the morphology). The controlnet_aux annotators use them: HED/PiDiNet's safe mode and {@code nms},
- * OpenPose's hand detector.
+ * height x width x channels} images, and {@code cv2.Sobel} (3x3, float64), as
+ * opencv-python-headless 5.0.0 computes them, with OpenCV's default borders ({@code
+ * BORDER_REFLECT_101} for the blur and Sobel; pixels outside the image left out for the
+ * morphology). The controlnet_aux annotators use them: HED/PiDiNet's safe mode and {@code nms},
+ * OpenPose's hand detector, LeReS' boost.
  *
  * <p>8-bit blurs are bit-exact: OpenCV's fixed-point path with the kernel rounded to 8 fractional
  * bits by error diffusion, rows then columns in integers, rounded once. Float blurs are the same
@@ -252,6 +253,40 @@ public final class OpenCvFilter {
       f[i] = (float) values[i];
     }
     return f;
+  }
+
+  /**
+   * {@code cv2.Sobel(src, cv2.CV_64F, dx, dy, ksize=3)} on a one-channel float64 image: the
+   * derivative kernel {@code [-1, 0, 1]} along the direction of the derivative and the smoothing
+   * kernel {@code [1, 2, 1]} across it, rows then columns, {@code BORDER_REFLECT_101}.
+   */
+  public static double[] sobel3(double[] src, int height, int width, int dx, int dy) {
+    check(src.length, height, width, 1);
+    if (dx + dy != 1 || dx < 0 || dy < 0) {
+      throw new IllegalArgumentException(
+          "sobel3 takes one first derivative (dx, dy) = (1, 0) or (0, 1), not ("
+              + dx
+              + ", "
+              + dy
+              + ")");
+    }
+    double[] rows = new double[src.length];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        double left = src[y * width + reflect101(x - 1, width)];
+        double right = src[y * width + reflect101(x + 1, width)];
+        rows[y * width + x] = dx == 1 ? right - left : src[y * width + x] * 2 + (left + right);
+      }
+    }
+    double[] out = new double[src.length];
+    for (int y = 0; y < height; y++) {
+      for (int x = 0; x < width; x++) {
+        double up = rows[reflect101(y - 1, height) * width + x];
+        double down = rows[reflect101(y + 1, height) * width + x];
+        out[y * width + x] = dy == 1 ? down - up : rows[y * width + x] * 2 + (up + down);
+      }
+    }
+    return out;
   }
 
   /** OpenCV's {@code BORDER_REFLECT_101} index ({@code gfedcb|abcdefgh|gfedcba}). */

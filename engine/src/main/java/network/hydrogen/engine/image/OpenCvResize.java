@@ -3,8 +3,9 @@ package network.hydrogen.engine.image;
 /**
  * OpenCV's {@code cv2.resize} on interleaved {@code height x width x channels} images, as
  * opencv-python-headless 5.0.0 on x86-64 computes it: bit for bit on 8-bit images, within float
- * rounding (1e-5 relative) on float32 images. The controlnet_aux annotators resize with it (their
- * own network input sizes, Lanczos/area in {@code resize_image}, linear back to the image).
+ * rounding (1e-5 relative) on float32 images, and linear or cubic on float64 images (within 1e-12).
+ * The controlnet_aux annotators resize with it (their own network input sizes, Lanczos/area in
+ * {@code resize_image}, linear back to the image).
  *
  * <p>The 8-bit paths follow OpenCV's arithmetic: coefficients computed in float and rounded to
  * 11-bit fixed point ({@code INTER_RESIZE_COEF_BITS}), horizontal pass in integers, vertical pass
@@ -64,6 +65,128 @@ public final class OpenCvResize {
     check(src.length, height, width, channels, outHeight, outWidth, interpolation);
     Image image = new Image(null, src, height, width, channels);
     return run(image, outHeight, outWidth, interpolation).floats;
+  }
+
+  /**
+   * {@code cv2.resize(src, (outWidth, outHeight), interpolation=...)} on float64 samples, linear or
+   * cubic: coefficients and sums in double, as OpenCV computes them for float64. An exact linear 2x
+   * downscale in both directions (which OpenCV averages as {@code INTER_AREA}) is refused.
+   */
+  public static double[] resize(
+      double[] src,
+      int height,
+      int width,
+      int channels,
+      int outHeight,
+      int outWidth,
+      Interpolation interpolation) {
+    check(src.length, height, width, channels, outHeight, outWidth, interpolation);
+    if (interpolation != Interpolation.LINEAR && interpolation != Interpolation.CUBIC) {
+      throw new IllegalArgumentException(
+          "float64 images resize linearly or cubically here, not with " + interpolation);
+    }
+    if (outHeight == height && outWidth == width) {
+      return src.clone();
+    }
+    double scaleX = (double) width / outWidth;
+    double scaleY = (double) height / outHeight;
+    if (interpolation == Interpolation.LINEAR && scaleX == 2 && scaleY == 2) {
+      throw new IllegalArgumentException(
+          "a float64 linear resize by exactly 1/2 takes OpenCV's area path, which is not here");
+    }
+    int ksize = interpolation == Interpolation.CUBIC ? 4 : 2;
+    DoubleTaps xt = doubleTaps(width, outWidth, interpolation, scaleX, true);
+    DoubleTaps yt = doubleTaps(height, outHeight, interpolation, scaleY, false);
+    int rowWidth = outWidth * channels;
+    double[][] rows = new double[height][];
+    double[] out = new double[outHeight * rowWidth];
+    int[] sources = new int[ksize];
+    for (int dy = 0; dy < outHeight; dy++) {
+      for (int k = 0; k < ksize; k++) {
+        sources[k] = clampedPixel(yt.offsets[dy] - ksize / 2 + 1 + k, height);
+        if (rows[sources[k]] == null) {
+          rows[sources[k]] = horizontal(src, sources[k], width, channels, xt, ksize, outWidth);
+        }
+      }
+      for (int x = 0; x < rowWidth; x++) {
+        double v = rows[sources[0]][x] * yt.coefficients[dy * ksize];
+        for (int k = 1; k < ksize; k++) {
+          v += rows[sources[k]][x] * yt.coefficients[dy * ksize + k];
+        }
+        out[dy * rowWidth + x] = v;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Source offsets and coefficients for float64 images: OpenCV computes linear coefficients in
+   * double, cubic ones in float as for other images.
+   */
+  private record DoubleTaps(int[] offsets, double[] coefficients, int max) {}
+
+  private static DoubleTaps doubleTaps(
+      int inSize, int outSize, Interpolation interpolation, double scale, boolean clamp) {
+    if (interpolation == Interpolation.CUBIC) {
+      Taps taps = taps(inSize, outSize, 4, interpolation, scale, 1 / scale, clamp);
+      double[] coefficients = new double[taps.coefficients.length];
+      for (int i = 0; i < coefficients.length; i++) {
+        coefficients[i] = taps.coefficients[i];
+      }
+      return new DoubleTaps(taps.offsets, coefficients, taps.max);
+    }
+    int[] offsets = new int[outSize];
+    double[] coefficients = new double[outSize * 2];
+    int max = outSize;
+    for (int d = 0; d < outSize; d++) {
+      double f = (d + 0.5) * scale - 0.5;
+      int s = (int) Math.floor(f);
+      f -= s;
+      if (clamp && s < 0) {
+        f = 0;
+        s = 0;
+      }
+      if (clamp && s + 1 >= inSize) {
+        max = Math.min(max, d);
+        if (s >= inSize - 1) {
+          f = 0;
+          s = inSize - 1;
+        }
+      }
+      offsets[d] = s;
+      coefficients[d * 2] = 1 - f;
+      coefficients[d * 2 + 1] = f;
+    }
+    return new DoubleTaps(offsets, coefficients, max);
+  }
+
+  private static double[] horizontal(
+      double[] src, int y, int width, int cn, DoubleTaps xt, int ksize, int outWidth) {
+    double[] row = new double[outWidth * cn];
+    int base = y * width * cn;
+    for (int dx = 0; dx < outWidth; dx++) {
+      int sx = xt.offsets[dx];
+      for (int c = 0; c < cn; c++) {
+        double v;
+        if (ksize == 2) {
+          v =
+              dx < xt.max
+                  ? src[base + sx * cn + c] * xt.coefficients[dx * 2]
+                      + src[base + Math.min(sx + 1, width - 1) * cn + c]
+                          * xt.coefficients[dx * 2 + 1]
+                  : src[base + sx * cn + c];
+        } else {
+          v = 0;
+          for (int k = 0; k < ksize; k++) {
+            v +=
+                src[base + clampedPixel(sx - 1 + k, width) * cn + c]
+                    * xt.coefficients[dx * ksize + k];
+          }
+        }
+        row[dx * cn + c] = v;
+      }
+    }
+    return row;
   }
 
   private static void check(

@@ -2,6 +2,7 @@ package network.hydrogen.engine.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.util.Map;
@@ -101,5 +102,92 @@ class OpenCvFilterTest {
     assertThatThrownBy(() -> OpenCvFilter.dilate(new float[4], 2, 2, 1, new boolean[8], 3, 3))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("3x3 kernel");
+  }
+
+  /** {@code cv2.Sobel(ramp, cv2.CV_64F, dx, dy, ksize=3)} of a 7x5 float64 ramp, OpenCV 5.0.0's. */
+  @Test
+  void sobelOnFloat64MatchesOpenCv() {
+    double[] ramp = OpenCvReference.float64Ramp();
+
+    assertThat(OpenCvFilter.sobel3(ramp, 5, 7, 1, 0))
+        .containsExactly(
+            new double[] {
+              0.0,
+              2.960000000000001,
+              -0.43999999999999995,
+              -0.4399999999999997,
+              -0.4400000000000006,
+              -0.4400000000000015,
+              0.0,
+              0.0,
+              2.960000000000001,
+              -0.4399999999999997,
+              -0.4399999999999995,
+              -0.4400000000000006,
+              -0.44000000000000106,
+              0.0,
+              0.0,
+              1.2600000000000011,
+              -0.44000000000000083,
+              1.2600000000000007,
+              -0.43999999999999995,
+              -0.43999999999999995,
+              0.0,
+              0.0,
+              -0.43999999999999906,
+              -0.4400000000000026,
+              2.960000000000001,
+              -0.44000000000000083,
+              -0.43999999999999884,
+              0.0,
+              0.0,
+              -0.4399999999999993,
+              -0.44000000000000283,
+              2.960000000000001,
+              -0.4400000000000024,
+              -0.4399999999999986,
+              0.0
+            },
+            within(1e-12));
+    assertThat(OpenCvFilter.sobel3(ramp, 5, 7, 0, 1))
+        .containsExactly(
+            new double[] {
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              1.1199999999999994,
+              1.1199999999999997,
+              1.12,
+              1.120000000000001,
+              1.12,
+              1.1200000000000019,
+              1.1200000000000023,
+              1.120000000000001,
+              -0.5799999999999992,
+              -2.2800000000000007,
+              -0.5800000000000023,
+              1.1199999999999988,
+              1.12,
+              1.120000000000001,
+              1.1200000000000014,
+              1.1200000000000014,
+              1.120000000000001,
+              1.120000000000001,
+              1.1199999999999992,
+              1.1199999999999974,
+              1.1199999999999979,
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              0.0,
+              0.0
+            },
+            within(1e-12));
   }
 }

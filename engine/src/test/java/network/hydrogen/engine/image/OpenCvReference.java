@@ -144,6 +144,20 @@ public record OpenCvReference(String name, Map<String, String> params, int[] sha
     return params.get("dtype").equals("f32");
   }
 
+  /**
+   * A 7x5 float64 ramp, {@code (y * 7 + x) * 0.37 % 1.7 + 0.1 * y}, whose OpenCV results the
+   * float64 tests hold inline (too small for a reference file).
+   */
+  public static double[] float64Ramp() {
+    double[] ramp = new double[5 * 7];
+    for (int y = 0; y < 5; y++) {
+      for (int x = 0; x < 7; x++) {
+        ramp[y * 7 + x] = (y * 7 + x) * 0.37 % 1.7 + 0.1 * y;
+      }
+    }
+    return ramp;
+  }
+
   /** Names of the records whose name starts with {@code prefix}. */
   public static List<String> named(Map<String, OpenCvReference> records, String prefix) {
     List<String> names = new ArrayList<>();
