@@ -17,6 +17,8 @@ import network.hydrogen.engine.model.PatchedWeights;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.model.StableDiffusionModel.Component;
 import network.hydrogen.engine.model.WeightSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies LoRAs to a model by merging them into the weights they target: {@code W + scale · (alpha
@@ -36,6 +38,7 @@ import network.hydrogen.engine.model.WeightSource;
  */
 public final class Loras {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Loras.class);
   private static final int MAX_LISTED = 10;
   private static final String TEXT_MODEL = "text_model.";
   private static final String WEIGHT = ".weight";
@@ -120,14 +123,11 @@ public final class Loras {
             }
           });
     }
-    if (fitting.isEmpty()) {
-      throw new ModelFormatException(
-          "no module of LoRA "
-              + loras.stream().map(l -> l.file().path().getFileName()).toList()
-              + " fits a network of "
-              + model.source()
-              + " (a LoRA for another model?)");
-    }
+    LOG.info(
+        "LoRA {} on {}: patches {} (only networks all of whose modules fit)",
+        loras.stream().map(l -> l.file().path().getFileName()).toList(),
+        model.source(),
+        fitting.isEmpty() ? "none of its networks" : fitting);
     return patched(model, loras, bound, fitting);
   }
 

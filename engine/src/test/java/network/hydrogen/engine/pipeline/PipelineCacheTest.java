@@ -69,8 +69,9 @@ class PipelineCacheTest {
       assertThat(second.vae()).isSameAs(first.vae());
       assertThat(second.unet()).isNotSameAs(first.unet());
       assertClosed(first.unet());
-      assertThat(switched.images()).containsExactly(cold(b).images());
-      assertThat(switched.latents()).containsExactly(cold(b).latents());
+      GeneratedImages cold = cold(b);
+      assertThat(switched.images()).containsExactly(cold.images());
+      assertThat(switched.latents()).containsExactly(cold.latents());
 
       Loaded third = load(cache, withText);
       assertThat(cache.opened()).isEqualTo(6);
