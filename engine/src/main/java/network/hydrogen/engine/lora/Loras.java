@@ -5,12 +5,11 @@ import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.function.Predicate;
 import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.PatchedWeights;
@@ -75,8 +74,9 @@ public final class Loras {
       return model;
     }
     Bound bound = bind(model, loras);
-    for (Lora lora : loras) {
-      Map<Target, Group> groups = bound.groups().get(lora);
+    for (int i = 0; i < loras.size(); i++) {
+      Lora lora = loras.get(i);
+      Map<Target, Group> groups = bound.groups().get(i);
       for (Group group : groups.values()) {
         if (group.misfit() != null) {
           throw group.misfit();
@@ -95,7 +95,7 @@ public final class Loras {
                 + listed(unknown));
       }
     }
-    return patched(model, loras, bound, EnumSet.allOf(Target.class));
+    return patched(model, loras, bound, group -> true);
   }
 
   /**
@@ -104,9 +104,8 @@ public final class Loras {
    * when every one of them fits that network of {@code model}, and left out otherwise, as are those
    * for a network the model does not have. For the SDXL refiner, which shares the base model's
    * OpenCLIP text encoder but not its UNet: an SDXL base LoRA patches its {@code text_encoder_2}, a
-   * LoRA trained on the refiner its UNet as well.
-   *
-   * @throws ModelFormatException naming the files when no module of them fits any network
+   * LoRA trained on the refiner its UNet as well. A LoRA that fits none of them leaves the model as
+   * it is.
    */
   public static StableDiffusionModel applyWhereFits(StableDiffusionModel model, List<Lora> loras)
       throws IOException {
@@ -114,25 +113,26 @@ public final class Loras {
       return model;
     }
     Bound bound = bind(model, loras);
-    Set<Target> fitting = EnumSet.noneOf(Target.class);
-    for (Map<Target, Group> groups : bound.groups().values()) {
-      groups.forEach(
-          (target, group) -> {
-            if (group.fits()) {
-              fitting.add(target);
-            }
-          });
+    for (int i = 0; i < loras.size(); i++) {
+      List<Target> fitting =
+          bound.groups().get(i).entrySet().stream()
+              .filter(group -> group.getKey() != null && group.getValue().fits())
+              .map(Map.Entry::getKey)
+              .toList();
+      LOG.info(
+          "LoRA {} on {}: patches {} (the networks all of whose modules fit)",
+          loras.get(i).file().path().getFileName(),
+          model.source(),
+          fitting.isEmpty() ? "none of its networks" : fitting);
     }
-    LOG.info(
-        "LoRA {} on {}: patches {} (only networks all of whose modules fit)",
-        loras.stream().map(l -> l.file().path().getFileName()).toList(),
-        model.source(),
-        fitting.isEmpty() ? "none of its networks" : fitting);
-    return patched(model, loras, bound, fitting);
+    return patched(model, loras, bound, Group::fits);
   }
 
-  /** The modules of each file, by the network their key names, bound to the model's weights. */
-  private record Bound(Map<Lora, Map<Target, Group>> groups) {}
+  /**
+   * The modules of each file (in the order of the LoRAs), by the network their key names, bound to
+   * the model's weights.
+   */
+  private record Bound(List<Map<Target, Group>> groups) {}
 
   /**
    * A file's modules for one network: those bound to its weights, the names that match none of
@@ -159,7 +159,7 @@ public final class Loras {
     }
     Map<String, Map.Entry<Target, String>> stems =
         stems(weights, ParameterLayout.unetOriginalKeys(model.unet().config()));
-    Map<Lora, Map<Target, Group>> groups = new LinkedHashMap<>();
+    List<Map<Target, Group>> groups = new ArrayList<>();
     for (Lora lora : loras) {
       Map<Target, Group> byTarget = new LinkedHashMap<>();
       for (LoraFile.Module module : lora.file().modules()) {
@@ -186,7 +186,7 @@ public final class Loras {
             .computeIfAbsent(parameter, p -> new ArrayList<>())
             .add(new Binding(module, lora.scale()));
       }
-      groups.put(lora, byTarget);
+      groups.add(byTarget);
     }
     return new Bound(groups);
   }
@@ -205,14 +205,14 @@ public final class Loras {
     return null;
   }
 
-  /** {@code model} with the bound modules of the {@code targets} networks merged. */
+  /** {@code model} with the bound modules of the groups {@code take} accepts merged. */
   private static StableDiffusionModel patched(
-      StableDiffusionModel model, List<Lora> loras, Bound bound, Set<Target> targets) {
+      StableDiffusionModel model, List<Lora> loras, Bound bound, Predicate<Group> take) {
     Map<Target, Map<String, List<Binding>>> merged = new EnumMap<>(Target.class);
-    for (Map<Target, Group> groups : bound.groups().values()) {
+    for (Map<Target, Group> groups : bound.groups()) {
       groups.forEach(
           (target, group) -> {
-            if (target != null && targets.contains(target) && !group.bindings().isEmpty()) {
+            if (target != null && take.test(group) && !group.bindings().isEmpty()) {
               Map<String, List<Binding>> bindings =
                   merged.computeIfAbsent(target, t -> new LinkedHashMap<>());
               group

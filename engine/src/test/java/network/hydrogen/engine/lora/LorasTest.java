@@ -275,6 +275,9 @@ class LorasTest {
         Loras.apply(model, List.of(new Lora(lora, 0.25), new Lora(lora, 0.5))).unet().weights();
 
     assertMerged(twice, model.unet().weights(), TO_Q, up, down, 2, 0.75);
+    WeightSource same =
+        Loras.apply(model, List.of(new Lora(lora, 0.5), new Lora(lora, 0.5))).unet().weights();
+    assertMerged(same, model.unet().weights(), TO_Q, up, down, 2, 1.0);
   }
 
   @Test
