@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>One network per slot (which network of which model: {@code unet}, {@code
  * refiner.text_encoder_2}, ...): a task that needs other weights in a slot closes the old session
  * before it opens the new one, and a lease's end closes the sessions of the slots its task did not
- * use, so at most one task's networks are open. One lease at a time: {@link #lease()} waits for the
- * previous one to end. {@link #close()} closes every session; a later lease starts empty.
+ * use, so between tasks only the last task's networks are open. One lease at a time: {@link
+ * #lease()} waits for the previous one to end. {@link #close()} closes every session; a later lease
+ * starts empty.
  */
 public final class PipelineCache implements AutoCloseable {
 
