@@ -1,5 +1,6 @@
 package network.hydrogen.engine.controlnet;
 
+import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.random.TorchRandom;
 
 /**
@@ -37,7 +38,7 @@ record ContentShuffle(int height, int width, int cell, long seed) implements Pre
   }
 
   @Override
-  public ControlImage apply(ControlImage image) {
+  public ControlImage apply(ControlImage image, InferenceOptions options) {
     int h = height == 0 ? image.height() : height;
     int w = width == 0 ? image.width() : width;
     NumPyUniform random = new NumPyUniform(seed);

@@ -1,15 +1,102 @@
 package network.hydrogen.engine.controlnet;
 
+import java.io.IOException;
 import java.util.OptionalInt;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.task.TaskArgs;
 
 /**
- * A controlnet_aux annotator that turns a task's image into the control image. Only those without a
- * model run here: {@code canny} and {@code shuffle}.
+ * A controlnet_aux annotator that turns a task's image into the control image. {@code canny} and
+ * {@code shuffle} are computed in Java; the others run their annotator networks from ONNX files in
+ * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
+ * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
  */
-public sealed interface Preprocessor permits CannyDetector, ContentShuffle {
+public sealed interface Preprocessor
+    permits CannyDetector,
+        ContentShuffle,
+        DwposeDetector,
+        HedDetector,
+        LineartAnimeDetector,
+        LineartDetector,
+        MediapipeFaceDetector,
+        MlsdDetector,
+        OpenposeDetector,
+        PidiNetDetector {
 
-  /** The control image made from {@code image}. */
-  ControlImage apply(ControlImage image);
+  /**
+   * The control image made from {@code image}; annotator networks run with {@code options}.
+   *
+   * @throws IOException when an annotator model file cannot be read
+   */
+  ControlImage apply(ControlImage image, InferenceOptions options) throws IOException;
+
+  /**
+   * The preprocessor of a task's {@code controlnet.preprocess}, its annotator model files located
+   * (random ones draw from {@code seed}).
+   *
+   * @throws network.hydrogen.engine.library.ModelNotFoundException naming the annotator model file
+   *     the method needs when it is not in the models folder
+   */
+  static Preprocessor of(TaskArgs.Preprocess preprocess, long seed, AnnotatorFiles files)
+      throws IOException {
+    return switch (preprocess) {
+      case TaskArgs.Preprocess.Canny canny -> canny(canny.lowThreshold(), canny.highThreshold());
+      case TaskArgs.Preprocess.Shuffle shuffle ->
+          shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
+      case TaskArgs.Preprocess.Mlsd mlsd ->
+          new MlsdDetector(mlsd.thrV(), mlsd.thrD(), files.locate(MlsdDetector.FILE));
+      case TaskArgs.Preprocess.MediapipeFace face ->
+          new MediapipeFaceDetector(
+              face.maxFaces(),
+              face.minConfidence(),
+              files.locate(MediapipeFaceDetector.DETECTOR_FILE),
+              files.locate(MediapipeFaceDetector.LANDMARK_FILE));
+      case TaskArgs.Preprocess.PidiNet pidiNet -> pidiNet(pidiNet, files);
+      case TaskArgs.Preprocess.Plain plain -> plain(plain.method(), files);
+      default -> throw notRunHere(preprocess.method());
+    };
+  }
+
+  /** The methods without arguments. */
+  private static Preprocessor plain(TaskArgs.PreprocessMethod method, AnnotatorFiles files)
+      throws IOException {
+    return switch (method) {
+      case SOFTEDGE_HED -> hed(files, false, false);
+      case SCRIBBLE_HED -> hed(files, true, false);
+      case SOFTEDGE_HEDSAFE -> hed(files, false, true);
+      case SCRIBBLE_HEDSAFE -> hed(files, true, true);
+      case LINEART_REALISTIC -> new LineartDetector(files.locate(LineartDetector.REALISTIC));
+      case LINEART_COARSE -> new LineartDetector(files.locate(LineartDetector.COARSE));
+      case LINEART_ANIME -> new LineartAnimeDetector(files.locate(LineartAnimeDetector.FILE));
+      case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND ->
+          OpenposeDetector.of(method, files);
+      case DWPOSE -> DwposeDetector.of(files);
+      default -> throw notRunHere(method);
+    };
+  }
+
+  private static Preprocessor hed(AnnotatorFiles files, boolean scribble, boolean safe)
+      throws IOException {
+    return new HedDetector(files.locate(HedDetector.FILE), scribble, safe);
+  }
+
+  /** The PiDiNet methods: scribble or soft edges, safe or not, and the task's apply_filter. */
+  private static Preprocessor pidiNet(TaskArgs.Preprocess.PidiNet pidiNet, AnnotatorFiles files)
+      throws IOException {
+    TaskArgs.PreprocessMethod method = pidiNet.method();
+    return new PidiNetDetector(
+        files.locate(PidiNetDetector.FILE),
+        method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDINET
+            || method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDISAFE,
+        method == TaskArgs.PreprocessMethod.SOFTEDGE_PIDISAFE
+            || method == TaskArgs.PreprocessMethod.SCRIBBLE_PIDISAFE,
+        pidiNet.applyFilter());
+  }
+
+  private static IllegalArgumentException notRunHere(TaskArgs.PreprocessMethod method) {
+    return new IllegalArgumentException(
+        "controlnet.preprocess.method " + method.jsonName() + " does not run in this engine");
+  }
 
   /** {@code canny} with these hysteresis thresholds (swapped when low is above high). */
   static Preprocessor canny(int lowThreshold, int highThreshold) {

@@ -124,6 +124,24 @@ final class OnnxNetwork implements AutoCloseable {
   }
 
   /**
+   * Opens a session on a finished ONNX model file (an annotator's), with the execution provider the
+   * options and this ONNX Runtime build give.
+   *
+   * @throws InferenceException when ONNX Runtime cannot load the file or start the provider
+   */
+  static OnnxNetwork openFile(String name, Path model, InferenceOptions options) {
+    ProviderPlan plan = ProviderPlan.of(options, OrtEnvironment.getAvailableProviders());
+    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    try {
+      return new OnnxNetwork(
+          name, env, session(name, env, model, options, Map.of(), plan), List.of());
+    } catch (OrtException e) {
+      throw new InferenceException(
+          "cannot load the " + name + " from " + model + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * The parameters ONNX Runtime reads from their files itself (those stored there as fp32,
    * unchanged), pointing at symbolic links to their files in {@code dir}, where the model is
    * written: ONNX Runtime reads external data relative to the model's folder, and only while it
@@ -192,6 +210,10 @@ final class OnnxNetwork implements AutoCloseable {
       try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
         sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
         sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+        // ONNX Runtime's CPU arena keeps a session's largest activations (attention scores,
+        // high-resolution VAE maps) allocated for the session's life; freed, they return to the
+        // system between networks and between runs
+        sessionOptions.setCPUArenaAllocator(false);
         sessionOptions.addExternalInitializers(initializers);
         try {
           choice.addTo(sessionOptions);
@@ -229,6 +251,14 @@ final class OnnxNetwork implements AutoCloseable {
         }
       }
     }
+  }
+
+  List<String> inputNames() {
+    return List.copyOf(session.getInputNames());
+  }
+
+  List<String> outputNames() {
+    return List.copyOf(session.getOutputNames());
   }
 
   OnnxTensor floats(FloatTensor tensor) {

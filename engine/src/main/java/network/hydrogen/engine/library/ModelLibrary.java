@@ -49,6 +49,24 @@ public record ModelLibrary(Path root) implements ModelSource {
     return find(name).orElseThrow(() -> new ModelNotFoundException(notHere(kind, name)));
   }
 
+  @Override
+  public Path annotator(String fileName) {
+    Path file = root.resolve(ANNOTATORS).resolve(fileName);
+    if (!Files.isRegularFile(file)) {
+      throw new ModelNotFoundException(
+          "the annotator model "
+              + ANNOTATORS
+              + "/"
+              + fileName
+              + " is not in the models folder "
+              + root
+              + " (looked for "
+              + file
+              + "); tools/annotators/ exports it from lllyasviel/Annotators' checkpoint");
+    }
+    return file;
+  }
+
   /** Says that {@code name} is not in this folder and where it was looked for. */
   String notHere(ModelKind kind, String name) {
     return kind.label()

@@ -77,6 +77,18 @@ public sealed interface ModelSource permits ModelLibrary, ModelStore.Lease {
     return safetensors.getFirst();
   }
 
+  /** The folder of the models folder that holds the ControlNet annotators' ONNX files. */
+  String ANNOTATORS = "annotators";
+
+  /**
+   * The ControlNet annotator model {@code fileName} (an ONNX file, see {@code tools/annotators/}):
+   * {@code annotators/fileName} in the local models folder. Annotators are never downloaded: the
+   * published ones are PyTorch checkpoints that have to be exported to ONNX first.
+   *
+   * @throws ModelNotFoundException naming the file, where it was looked for and how to make it
+   */
+  Path annotator(String fileName);
+
   /**
    * Opens the model {@code name}, preferring the weights {@code variant} (e.g. {@code fp16}) of a
    * diffusers folder.

@@ -98,6 +98,22 @@ public final class ModelStore {
       return ModelStore.this.locate(kind, name, variant, fileName, this);
     }
 
+    @Override
+    public Path annotator(String fileName) {
+      return library
+          .orElseThrow(
+              () ->
+                  new ModelNotFoundException(
+                      "the annotator model "
+                          + ANNOTATORS
+                          + "/"
+                          + fileName
+                          + " needs a models folder, and this node has none (annotators are not"
+                          + " downloaded; tools/annotators/ exports them from lllyasviel/Annotators'"
+                          + " checkpoints)"))
+          .annotator(fileName);
+    }
+
     private void pin(Path entry) {
       synchronized (pinned) {
         if (pinned.add(entry)) {

@@ -120,7 +120,7 @@ final class ControlNetParityCheck {
     ControlImage edges =
         Preprocessor.canny(
                 entry.path("low_threshold").asInt(), entry.path("high_threshold").asInt())
-            .apply(input);
+            .apply(input, options);
     float[] values = new float[edges.rgb().length];
     for (int i = 0; i < values.length; i++) {
       values[i] = edges.rgb()[i] & 0xff;

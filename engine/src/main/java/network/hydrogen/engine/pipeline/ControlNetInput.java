@@ -1,9 +1,12 @@
 package network.hydrogen.engine.pipeline;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.Optional;
 import network.hydrogen.engine.controlnet.ControlImage;
 import network.hydrogen.engine.controlnet.Preprocessor;
+import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelSource;
 import network.hydrogen.task.TaskArgs;
 
 /**
@@ -23,13 +26,31 @@ public record ControlNetInput(ControlImage image, double scale) {
   }
 
   /**
-   * The task's {@code controlnet} input: its {@code image_dataurl} decoded, run through its {@code
-   * preprocess} method (random ones seeded with the task's seed), at {@code weight} percent.
-   *
-   * @throws UnsupportedTaskException when the preprocess method needs an annotator model, naming
-   *     the file, or the image cannot be decoded
+   * A task's control input before preprocessing: the decoded image, its preprocessor (annotator
+   * model files located), the conditioning scale. Preprocessing runs inference, so it waits for the
+   * task's run ({@link #preprocess}).
    */
-  public static Optional<ControlNetInput> fromTask(TaskArgs task) {
+  public record Pending(ControlImage image, Optional<Preprocessor> preprocessor, double scale) {
+
+    /** Runs the preprocessor, if any, with {@code options}. */
+    public ControlNetInput preprocess(InferenceOptions options) throws IOException {
+      ControlImage control =
+          preprocessor.isEmpty() ? image : preprocessor.get().apply(image, options);
+      return new ControlNetInput(control, scale);
+    }
+  }
+
+  /**
+   * The task's {@code controlnet} input: its {@code image_dataurl} decoded, the preprocessor of its
+   * {@code preprocess} method (random ones seeded with the task's seed, annotator networks located
+   * in {@code models}), at {@code weight} percent.
+   *
+   * @throws UnsupportedTaskException when the image cannot be decoded or the method does not run in
+   *     this engine
+   * @throws network.hydrogen.engine.library.ModelNotFoundException naming the annotator model file
+   *     the method needs when it is not in the models folder
+   */
+  public static Optional<Pending> fromTask(TaskArgs task, ModelSource models) throws IOException {
     if (task.controlnet().isEmpty()) {
       return Optional.empty();
     }
@@ -40,51 +61,17 @@ public record ControlNetInput(ControlImage image, double scale) {
     } catch (IllegalArgumentException e) {
       throw new UnsupportedTaskException("controlnet.image_dataurl: " + e.getMessage());
     }
+    Optional<Preprocessor> preprocessor = Optional.empty();
     if (controlNet.preprocess().isPresent()) {
-      image = preprocessor(controlNet.preprocess().get(), task.taskConfig().seed()).apply(image);
+      try {
+        preprocessor =
+            Optional.of(
+                Preprocessor.of(
+                    controlNet.preprocess().get(), task.taskConfig().seed(), models::annotator));
+      } catch (IllegalArgumentException e) {
+        throw new UnsupportedTaskException(e.getMessage());
+      }
     }
-    return Optional.of(new ControlNetInput(image, controlNet.weight() / 100.0));
-  }
-
-  /** The Java annotator of {@code preprocess}; the others are refused, naming their model. */
-  static Preprocessor preprocessor(TaskArgs.Preprocess preprocess, long seed) {
-    return switch (preprocess) {
-      case TaskArgs.Preprocess.Canny canny ->
-          Preprocessor.canny(canny.lowThreshold(), canny.highThreshold());
-      case TaskArgs.Preprocess.Shuffle shuffle ->
-          Preprocessor.shuffle(shuffle.h(), shuffle.w(), shuffle.f(), seed);
-      default -> throw refused(preprocess.method());
-    };
-  }
-
-  private static UnsupportedTaskException refused(TaskArgs.PreprocessMethod method) {
-    String needs =
-        switch (method) {
-          case SCRIBBLE_HED, SOFTEDGE_HED, SCRIBBLE_HEDSAFE, SOFTEDGE_HEDSAFE ->
-              "ControlNetHED.pth";
-          case DEPTH_MIDAS -> "dpt_hybrid-midas-501f0c75.pt";
-          case MLSD -> "mlsd_large_512_fp32.pth";
-          case OPENPOSE, OPENPOSE_FACE, OPENPOSE_FACEONLY, OPENPOSE_FULL, OPENPOSE_HAND ->
-              "body_pose_model.pth, hand_pose_model.pth and facenet.pth";
-          case DWPOSE -> "yolox_l.onnx and dw-ll_ucoco_384.onnx";
-          case SCRIBBLE_PIDINET, SOFTEDGE_PIDINET, SCRIBBLE_PIDISAFE, SOFTEDGE_PIDISAFE ->
-              "table5_pidinet.pth";
-          case NORMAL_BAE -> "scannet.pt";
-          case LINEART_COARSE -> "sk_model2.pth";
-          case LINEART_REALISTIC -> "sk_model.pth and sk_model2.pth";
-          case LINEART_ANIME -> "netG.pth";
-          case DEPTH_ZOE -> "ZoeD_M12_N.pt";
-          case DEPTH_LERES -> "res101.pth";
-          case DEPTH_LERES_PLUS_PLUS -> "res101.pth and latest_net_G.pth";
-          case MEDIAPIPE_FACE -> "mediapipe's face_landmarker.task";
-          case CANNY, SHUFFLE -> throw new IllegalStateException(method + " runs in Java");
-        };
-    return new UnsupportedTaskException(
-        "controlnet.preprocess.method "
-            + method.jsonName()
-            + " needs the annotator model "
-            + needs
-            + " (lllyasviel/Annotators, in the models folder), which this engine does not run;"
-            + " only canny and shuffle run here");
+    return Optional.of(new Pending(image, preprocessor, controlNet.weight() / 100.0));
   }
 }

@@ -31,7 +31,7 @@ public final class PreparedTask {
   private final StableDiffusionModel refinerModel;
   private final Refiner.Handover handover;
   private final ControlNetModel controlNet;
-  private final ControlNetInput control;
+  private final ControlNetInput.Pending control;
   private final ModelSource.SafetyCheckerFiles safetyChecker;
 
   private PreparedTask(
@@ -42,7 +42,7 @@ public final class PreparedTask {
       StableDiffusionModel refinerModel,
       Refiner.Handover handover,
       ControlNetModel controlNet,
-      ControlNetInput control,
+      ControlNetInput.Pending control,
       ModelSource.SafetyCheckerFiles safetyChecker) {
     this.args = args;
     this.request = request;
@@ -82,11 +82,11 @@ public final class PreparedTask {
       }
     }
     ControlNetModel controlNet = null;
-    ControlNetInput control = null;
+    ControlNetInput.Pending control = null;
     if (args.controlnet().isPresent()) {
       TaskArgs.ControlNet task = args.controlnet().get();
       controlNet = library.openControlNet(task.model(), task.variant());
-      control = ControlNetInput.fromTask(args).orElseThrow();
+      control = ControlNetInput.fromTask(args, library).orElseThrow();
     }
     ModelSource.SafetyCheckerFiles checker =
         args.taskConfig().safetyChecker()
@@ -167,6 +167,7 @@ public final class PreparedTask {
    */
   private GeneratedImages generate(
       InferenceOptions options, Networks networks, GenerationListener listener) throws IOException {
+    ControlNetInput controlInput = control == null ? null : control.preprocess(options);
     try (TextToImage pipeline = TextToImage.load(model, options, adapters, controlNet, networks)) {
       if (handover != null) {
         try (TextToImage refiner =
@@ -176,13 +177,14 @@ public final class PreparedTask {
               refiner,
               request,
               handover,
+              controlInput,
               BatchNoise.seeded(request.seed(), request.numImages()),
               listener);
         }
       }
-      return control == null
+      return controlInput == null
           ? pipeline.generate(request, listener)
-          : pipeline.generate(request, control, listener);
+          : pipeline.generate(request, controlInput, listener);
     }
   }
 }

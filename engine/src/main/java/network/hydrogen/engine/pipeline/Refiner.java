@@ -80,10 +80,27 @@ public final class Refiner {
       Handover handover,
       BatchNoise noise,
       GenerationListener listener) {
+    return ensemble(base, refiner, request, handover, null, noise, listener);
+  }
+
+  /**
+   * As {@link #ensemble(TextToImage, TextToImage, GenerationRequest, Handover, BatchNoise,
+   * GenerationListener)} with the base loaded with a ControlNet: {@code control} conditions the
+   * base's steps (the refiner has no ControlNet; it finishes the controlled composition).
+   */
+  public static GeneratedImages ensemble(
+      TextToImage base,
+      TextToImage refiner,
+      GenerationRequest request,
+      Handover handover,
+      ControlNetInput control,
+      BatchNoise noise,
+      GenerationListener listener) {
     if (!refiner.model().isRefiner()) {
       throw new IllegalArgumentException(
           refiner.model().source() + " is no SDXL refiner (it has a first text encoder)");
     }
+    base.requireControlFits(control);
     SchedulerRun[] baseRuns = base.start(request);
     int cutoff = cutoffTimestep(handover.split(), trainSteps(base));
     int baseSteps = (int) count(baseRuns[0].schedule().timesteps(), t -> t >= cutoff);
@@ -135,7 +152,15 @@ public final class Refiner {
     float[][] initial = base.initialLatents(request, baseRuns, noise);
     TextToImage.Denoised first =
         base.denoise(
-            request, baseConditioning, baseRuns, initial, 0, baseSteps, null, noise, baseListener);
+            request,
+            baseConditioning,
+            baseRuns,
+            initial,
+            0,
+            baseSteps,
+            control,
+            noise,
+            baseListener);
     listener.onTensor("handover_latents", batch(first.latents(), request, base));
 
     long refinerStart = System.nanoTime();

@@ -303,12 +303,7 @@ public final class TextToImage implements AutoCloseable {
       ControlNetInput control,
       BatchNoise noise,
       GenerationListener listener) {
-    if ((controlNet == null) != (control == null)) {
-      throw new IllegalArgumentException(
-          controlNet == null
-              ? "this pipeline has no ControlNet; load it with one to use a control image"
-              : "this pipeline has a ControlNet and needs a control image (ControlNetInput)");
-    }
+    requireControlFits(control);
     long start = System.nanoTime();
     Conditioning conditioning = condition(request, AestheticScore.DEFAULT, listener);
     long encoded = System.nanoTime();
@@ -364,6 +359,16 @@ public final class TextToImage implements AutoCloseable {
     return sdxl == null
         ? new Conditioning(conditioning(request, listener), null)
         : sdxlConditioning(request, aesthetic, listener);
+  }
+
+  /** Refuses a control image without a ControlNet, and a ControlNet without one. */
+  void requireControlFits(ControlNetInput control) {
+    if ((controlNet == null) != (control == null)) {
+      throw new IllegalArgumentException(
+          controlNet == null
+              ? "this pipeline has no ControlNet; load it with one to use a control image"
+              : "this pipeline has a ControlNet and needs a control image (ControlNetInput)");
+    }
   }
 
   /**

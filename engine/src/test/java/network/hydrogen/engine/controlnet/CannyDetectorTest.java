@@ -7,11 +7,14 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import network.hydrogen.engine.graph.InferenceOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class CannyDetectorTest {
+
+  private static final InferenceOptions OPTIONS = new InferenceOptions(1);
 
   static final Path GOLDEN = Path.of("src/test/resources/engine-reference/sd15-controlnet/golden");
 
@@ -20,7 +23,7 @@ class CannyDetectorTest {
     ControlImage input = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("input.png")));
     ControlImage expected = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("canny.png")));
 
-    ControlImage edges = new CannyDetector(100, 200).apply(input);
+    ControlImage edges = new CannyDetector(100, 200).apply(input, OPTIONS);
 
     assertThat(differing(edges.rgb(), expected.rgb())).isZero();
     assertThat(edges.rgb()).isEqualTo(expected.rgb());
@@ -48,7 +51,7 @@ class CannyDetectorTest {
             Files.readAllBytes(
                 ControlImageTest.DATA.resolve("canny_" + image + "_" + low + "_" + high + ".png")));
 
-    ControlImage edges = new CannyDetector(low, high).apply(input);
+    ControlImage edges = new CannyDetector(low, high).apply(input, OPTIONS);
 
     assertThat(edges.width()).isEqualTo(input.width());
     assertThat(differing(edges.rgb(), expected.rgb())).isZero();
@@ -58,8 +61,8 @@ class CannyDetectorTest {
   void lowerThresholdsFindMoreEdges() throws IOException {
     ControlImage input = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("input.png")));
 
-    int strict = edgeCount(new CannyDetector(100, 200).apply(input));
-    int loose = edgeCount(new CannyDetector(10, 30).apply(input));
+    int strict = edgeCount(new CannyDetector(100, 200).apply(input, OPTIONS));
+    int loose = edgeCount(new CannyDetector(10, 30).apply(input, OPTIONS));
 
     assertThat(loose).isGreaterThan(strict);
   }

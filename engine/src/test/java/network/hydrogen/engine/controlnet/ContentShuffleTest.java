@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.util.OptionalInt;
+import network.hydrogen.engine.graph.InferenceOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class ContentShuffleTest {
+
+  private static final InferenceOptions OPTIONS = new InferenceOptions(1);
 
   private static ControlImage input() throws IOException {
     return ControlImageTest.read(CannyDetectorTest.GOLDEN.resolve("input.png"));
@@ -28,7 +31,7 @@ class ContentShuffleTest {
 
     ControlImage shuffled =
         Preprocessor.shuffle(OptionalInt.empty(), OptionalInt.empty(), OptionalInt.of(cell), seed)
-            .apply(input());
+            .apply(input(), OPTIONS);
 
     int worst = 0;
     double total = 0;
@@ -49,11 +52,11 @@ class ContentShuffleTest {
     Preprocessor seeded =
         Preprocessor.shuffle(OptionalInt.of(48), OptionalInt.of(80), OptionalInt.of(32), 3);
 
-    ControlImage first = seeded.apply(input());
-    ControlImage again = seeded.apply(input());
+    ControlImage first = seeded.apply(input(), OPTIONS);
+    ControlImage again = seeded.apply(input(), OPTIONS);
     ControlImage other =
         Preprocessor.shuffle(OptionalInt.of(48), OptionalInt.of(80), OptionalInt.of(32), 4)
-            .apply(input());
+            .apply(input(), OPTIONS);
 
     assertThat(first.width()).isEqualTo(80);
     assertThat(first.height()).isEqualTo(48);

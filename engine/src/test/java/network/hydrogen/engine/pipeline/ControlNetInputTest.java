@@ -10,12 +10,14 @@ import java.nio.file.Path;
 import java.util.Base64;
 import network.hydrogen.engine.controlnet.ControlImage;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.task.TaskArgs;
 import network.hydrogen.task.Tasks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ControlNetInputTest {
 
@@ -36,23 +38,30 @@ class ControlNetInputTest {
     return Tasks.parse(json.getBytes(StandardCharsets.UTF_8)).args();
   }
 
+  /** The task's control input, preprocessed, with annotators looked for in {@code models}. */
+  private static ControlNetInput input(TaskArgs task, Path models) throws IOException {
+    return ControlNetInput.fromTask(task, new ModelLibrary(models))
+        .orElseThrow()
+        .preprocess(new InferenceOptions(1));
+  }
+
   private static ControlImage png(String file) throws IOException {
     return ControlImage.decode(Files.readAllBytes(REFERENCE.resolve(file)));
   }
 
   @Test
-  void cannyTaskGivesTheReferenceEdgeMapAtItsWeight() throws Exception {
+  void cannyTaskGivesTheReferenceEdgeMapAtItsWeight(@TempDir Path models) throws Exception {
     ControlNetInput input =
-        ControlNetInput.fromTask(task(", \"weight\": 70, \"preprocess\": {\"method\": \"canny\"}"))
-            .orElseThrow();
+        input(task(", \"weight\": 70, \"preprocess\": {\"method\": \"canny\"}"), models);
 
     assertThat(input.scale()).isEqualTo(0.7);
     assertThat(input.image().rgb()).isEqualTo(png("golden/canny.png").rgb());
   }
 
   @Test
-  void withoutPreprocessTheImageIsTheControlImageAndTheWeightDefaultsTo70() throws Exception {
-    ControlNetInput input = ControlNetInput.fromTask(task("")).orElseThrow();
+  void withoutPreprocessTheImageIsTheControlImageAndTheWeightDefaultsTo70(@TempDir Path models)
+      throws Exception {
+    ControlNetInput input = input(task(""), models);
 
     assertThat(input.scale()).isEqualTo(0.7);
     assertThat(input.image().rgb()).isEqualTo(png("golden/input.png").rgb());
@@ -60,26 +69,23 @@ class ControlNetInputTest {
   }
 
   @Test
-  void shuffleIsSeededWithTheTaskSeed() throws Exception {
+  void shuffleIsSeededWithTheTaskSeed(@TempDir Path models) throws Exception {
     String shuffle = ", \"preprocess\": {\"method\": \"shuffle\", \"args\": {\"f\": 16}}";
-    ControlImage first = ControlNetInput.fromTask(task(shuffle)).orElseThrow().image();
-    ControlImage again = ControlNetInput.fromTask(task(shuffle)).orElseThrow().image();
+    ControlImage first = input(task(shuffle), models).image();
+    ControlImage again = input(task(shuffle), models).image();
 
     assertThat(again.rgb()).isEqualTo(first.rgb());
     assertThat(first.rgb()).isNotEqualTo(png("golden/input.png").rgb());
   }
 
   @Test
-  void annotatorsWithModelsAreRefusedNamingTheFile() {
+  void aMissingAnnotatorModelIsNamedBeforeAnyInference(@TempDir Path models) {
     assertThatThrownBy(
             () ->
-                ControlNetInput.fromTask(task(", \"preprocess\": {\"method\": \"openpose_full\"}")))
-        .isInstanceOf(UnsupportedTaskException.class)
-        .hasMessageContaining("openpose_full")
-        .hasMessageContaining("body_pose_model.pth");
-    assertThatThrownBy(
-            () -> ControlNetInput.fromTask(task(", \"preprocess\": {\"method\": \"depth_midas\"}")))
-        .hasMessageContaining("dpt_hybrid-midas-501f0c75.pt");
+                ControlNetInput.fromTask(
+                    task(", \"preprocess\": {\"method\": \"openpose_full\"}"),
+                    new ModelLibrary(models)))
+        .hasMessageContaining("openpose_full");
   }
 
   @Test
@@ -90,7 +96,7 @@ class ControlNetInputTest {
                     .getBytes(StandardCharsets.UTF_8))
             .args();
 
-    assertThat(ControlNetInput.fromTask(plain)).isEmpty();
+    assertThat(ControlNetInput.fromTask(plain, new ModelLibrary(Path.of("models")))).isEmpty();
   }
 
   @Test

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import network.hydrogen.engine.controlnet.ControlImage;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.task.TaskArgs;
 import org.junit.jupiter.api.Test;
@@ -170,6 +173,64 @@ class RefinerTest {
                       BatchNoise.seeded(3, 1),
                       listener(tensors, steps)))
           .hasMessageContaining("leaves the base model no step (cutoff 800)");
+    }
+  }
+
+  @Test
+  void aControlNetConditionsTheBaseStepsOfTheEnsemble() throws IOException {
+    InferenceOptions options = new InferenceOptions(1);
+    ControlNetModel controlNetModel =
+        ControlNetModel.open(REFERENCES.resolve("sdxl-controlnet/controlnet"));
+    ControlImage image =
+        ControlImage.decode(
+            Files.readAllBytes(REFERENCES.resolve("sdxl-controlnet/golden/control.png")));
+    GenerationRequest request = request(10);
+    Refiner.Handover handover = new Refiner.Handover(0.8, 10, null);
+    Map<String, FloatTensor> controlled = new LinkedHashMap<>();
+    Map<String, FloatTensor> free = new LinkedHashMap<>();
+    List<Integer> steps = new ArrayList<>();
+    try (TextToImage base =
+            TextToImage.load(
+                ModelFiles.open(REFERENCES.resolve("sdxl/model")),
+                options,
+                Adapters.NONE,
+                controlNetModel);
+        TextToImage plainBase =
+            TextToImage.load(ModelFiles.open(REFERENCES.resolve("sdxl/model")), options);
+        TextToImage refiner =
+            TextToImage.load(ModelFiles.open(REFERENCES.resolve("sdxl-refiner/model")), options)) {
+      ControlNetInput control = new ControlNetInput(image, 1.0);
+      Refiner.ensemble(
+          base,
+          refiner,
+          request,
+          handover,
+          control,
+          BatchNoise.seeded(3, 1),
+          listener(controlled, steps));
+      Refiner.ensemble(
+          plainBase, refiner, request, handover, BatchNoise.seeded(3, 1), listener(free, steps));
+      Map<String, FloatTensor> alone = new LinkedHashMap<>();
+      base.generate(request, control, BatchNoise.seeded(3, 1), listener(alone, new ArrayList<>()));
+
+      // the ensemble's base steps are the controlled pipeline's own
+      assertThat(controlled.get("unet_out.step0").values())
+          .isEqualTo(alone.get("unet_out.step0").values());
+      assertThat(controlled.get("unet_out.step0").values())
+          .isNotEqualTo(free.get("unet_out.step0").values());
+      assertThat(controlled.get("handover_latents").values())
+          .isNotEqualTo(free.get("handover_latents").values());
+      assertThatThrownBy(
+              () ->
+                  Refiner.ensemble(
+                      plainBase,
+                      refiner,
+                      request,
+                      handover,
+                      control,
+                      BatchNoise.seeded(3, 1),
+                      GenerationListener.none()))
+          .hasMessageContaining("has no ControlNet");
     }
   }
 
