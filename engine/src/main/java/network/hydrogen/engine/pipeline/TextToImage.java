@@ -1,6 +1,7 @@
 package network.hydrogen.engine.pipeline;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -117,7 +118,7 @@ public final class TextToImage implements AutoCloseable {
    */
   public static TextToImage load(
       StableDiffusionModel model,
-      InferenceOptions options,
+      InferenceOptions requested,
       Adapters adapters,
       ControlNetModel controlNetModel,
       Networks networks)
@@ -130,6 +131,20 @@ public final class TextToImage implements AutoCloseable {
             ? Loras.applyWhereFits(model, adapters.loras())
             : Loras.apply(model, adapters.loras());
     String slot = model.isRefiner() ? "refiner." : "";
+    List<WeightSource> loaded = new ArrayList<>();
+    if (!model.isRefiner()) {
+      loaded.add(patched.textEncoder().weights());
+    }
+    if (model.isSdxl()) {
+      loaded.add(patched.textEncoder2().weights());
+    }
+    loaded.add(patched.unet().weights());
+    loaded.add(model.vae().weights());
+    if (controlNetModel != null) {
+      loaded.add(controlNetModel.weights());
+    }
+    InferenceOptions options =
+        requested.withMemory(MemoryBudget.choose(requested.memory(), loaded));
     ClipTokenizer tokenizer = null;
     TextEncoder textEncoder = null;
     TextEncoder textEncoder2 = null;
@@ -356,9 +371,18 @@ public final class TextToImage implements AutoCloseable {
   /** The conditioning of the request's UNet batch; {@code aesthetic} applies to refiners only. */
   Conditioning condition(
       GenerationRequest request, AestheticScore aesthetic, GenerationListener listener) {
-    return sdxl == null
-        ? new Conditioning(conditioning(request, listener), null)
-        : sdxlConditioning(request, aesthetic, listener);
+    try {
+      return sdxl == null
+          ? new Conditioning(conditioning(request, listener), null)
+          : sdxlConditioning(request, aesthetic, listener);
+    } finally {
+      if (textEncoder != null) {
+        textEncoder.unload();
+      }
+      if (sdxl != null) {
+        sdxl.textEncoder2().unload();
+      }
+    }
   }
 
   /** Refuses a control image without a ControlNet, and a ControlNet without one. */
@@ -445,6 +469,10 @@ public final class TextToImage implements AutoCloseable {
         latents[i] = runs[i].step(prediction, step, latents[i], noise.steps(i));
       }
       listener.onStep(step + 1 - begin, end - begin);
+    }
+    unet.unload();
+    if (controlNet != null) {
+      controlNet.unload();
     }
     return new Denoised(latents, unetNanos);
   }
@@ -617,6 +645,7 @@ public final class TextToImage implements AutoCloseable {
       }
       parameters[i] = parameters(request, request.seed() + i);
     }
+    vaeDecoder.unload();
     listener.onTensor(
         "final_latents",
         new FloatTensor(
