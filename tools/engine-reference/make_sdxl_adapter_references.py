@@ -12,9 +12,15 @@ float32 tensors, `base_model: sdxl`, the base model not copied).
   canny map as its control image: residuals, the UNet with them, a whole generation.
 - sdxl-compel: compel's SDXL conditioning and pooled embeddings of weighted, blended, conjoined and
   long prompts, a UNet call and a whole generation on a long one.
+- sdxl-refiner-lora: LoRA with the SDXL refiner (sibling reference sdxl-refiner): the ensemble of
+  experts with sdxl-lora's base LoRA (on the base; on the refiner only its text_encoder_2 modules,
+  which is what the seed network's refiner computes: it shares the base's LoRA'd text_encoder_2),
+  and img2img on the refiner alone with a LoRA trained for the refiner (peft naming, UNet and
+  text_encoder_2), loaded by StableDiffusionXLImg2ImgPipeline.load_lora_weights.
 
 Usage: PYTHONPATH=<diffusers>/src:<diffusers>/scripts:<compel>/src \
-    python make_sdxl_adapter_references.py SDXL_DIR OUT_DIR [sdxl-lora sdxl-ti sdxl-compel sdxl-controlnet]
+    python make_sdxl_adapter_references.py SDXL_DIR OUT_DIR [sdxl-lora sdxl-ti sdxl-compel sdxl-controlnet
+    sdxl-refiner-lora]
 (SDXL_DIR: the sdxl reference folder; OUT_DIR: the folder that holds it, where the adapter
 references are written beside it.)
 """
@@ -28,14 +34,15 @@ import diffusers
 import peft
 import torch
 import transformers
-from diffusers import EulerDiscreteScheduler, StableDiffusionXLPipeline
+from diffusers import EulerDiscreteScheduler, StableDiffusionXLImg2ImgPipeline, StableDiffusionXLPipeline
+from diffusers.utils.torch_utils import randn_tensor
 from safetensors.torch import load_file, save_file
 
 import convert_diffusers_to_original_sdxl as sgm
 
 sdxl_dir = Path(sys.argv[1])
 out_root = Path(sys.argv[2])
-wanted = set(sys.argv[3:]) or {"sdxl-lora", "sdxl-ti", "sdxl-compel", "sdxl-controlnet"}
+wanted = set(sys.argv[3:]) or {"sdxl-lora", "sdxl-ti", "sdxl-compel", "sdxl-controlnet", "sdxl-refiner-lora"}
 F32 = "float32 little-endian"
 SCALING = 0.13025
 MADE_BY = (
@@ -765,6 +772,266 @@ def make_controlnet():
     print("sdxl-controlnet:", checks, len(down), "down residuals")
 
 
+# ---- sdxl-refiner-lora ----
+
+REFINER_RANK = 4
+REFINER_SPLIT = 0.5
+REFINER_RUN = {"steps": 10, "cfg": 5.0, "height": 64, "width": 128}
+
+
+def load_refiner(**components):
+    refiner_dir = out_root / "sdxl-refiner" / "model"
+    pipe = StableDiffusionXLImg2ImgPipeline.from_pretrained(refiner_dir, **components)
+    pipe.set_progress_bar_config(disable=True)
+    pipe.scheduler = EulerDiscreteScheduler.from_config(refiner_index()["ensemble"]["scheduler_config"])
+    return pipe
+
+
+def refiner_index():
+    return json.loads((out_root / "sdxl-refiner" / "golden" / "index.json").read_text())
+
+
+def load_sdxl_lora(pipe, state, adapter):
+    pipe.load_lora_weights(state, adapter_name=adapter)
+    pipe.set_adapters([adapter], adapter_weights=[LORA_SCALE])
+
+
+@torch.no_grad()
+def decode(pipe, latents):
+    return (pipe.vae.decode(latents / SCALING).sample / 2 + 0.5).clamp(0, 1)
+
+
+def ensemble(golden, base, refiner, label, seed):
+    """Base to the split, the refiner from there (diffusers' denoising_end / denoising_start)."""
+    base.scheduler = EulerDiscreteScheduler.from_config(refiner_index()["ensemble"]["scheduler_config"])
+    h, w = REFINER_RUN["height"], REFINER_RUN["width"]
+    noise = torch.randn(1, 4, h // 8, w // 8, generator=torch.Generator().manual_seed(seed))
+    times = {}
+
+    def recorder(name, unet):
+        def hook(module, args, kwargs):
+            times.setdefault(name, kwargs["added_cond_kwargs"]["time_ids"].tolist())
+
+        return unet.register_forward_pre_hook(hook, with_kwargs=True)
+
+    hooks = [recorder("base", base.unet), recorder("refiner", refiner.unet)]
+    common = {
+        "prompt": PROMPT,
+        "negative_prompt": NEGATIVE,
+        "num_inference_steps": REFINER_RUN["steps"],
+        "guidance_scale": REFINER_RUN["cfg"],
+        "output_type": "latent",
+    }
+    handover = base(
+        **common, height=h, width=w, latents=noise.clone(), denoising_end=REFINER_SPLIT
+    ).images
+    latents = refiner(**common, image=handover, denoising_start=REFINER_SPLIT).images
+    for hook in hooks:
+        hook.remove()
+    return {
+        "prompt": PROMPT,
+        "negative_prompt": NEGATIVE,
+        "steps": REFINER_RUN["steps"],
+        "cfg": REFINER_RUN["cfg"],
+        "split": REFINER_SPLIT,
+        "batch": 1,
+        "height": h,
+        "width": w,
+        "scheduler_config": dict(refiner.scheduler.config),
+        "base_add_time_ids_used": times["base"],
+        "refiner_add_time_ids_used": times["refiner"],
+        "noise": golden.save(f"{label}-noise", noise),
+        "handover_latents": golden.save(f"{label}-handover", handover),
+        "final_latents": golden.save(f"{label}-latents", latents),
+        "image": golden.save(f"{label}-image", decode(refiner, latents)),
+    }, latents
+
+
+def img2img(golden, refiner, label, seed):
+    """The refiner alone on the sdxl-refiner reference's input image; its two random draws (the
+    posterior's eps, then the noise added at the first step) are stored to be injected."""
+    entry = refiner_index()["img2img"]
+    raw = (out_root / "sdxl-refiner" / entry["image"]["file"]).read_bytes()
+    image = torch.frombuffer(bytearray(raw), dtype=torch.float32).reshape(entry["image"]["shape"])
+    shape = (1, 4, REFINER_RUN["height"] // 8, REFINER_RUN["width"] // 8)
+    draws = torch.Generator().manual_seed(seed)
+    eps = randn_tensor(shape, generator=draws)
+    noise = randn_tensor(shape, generator=draws)
+    times = {}
+
+    def record(module, args, kwargs):
+        times.setdefault("t", kwargs["added_cond_kwargs"]["time_ids"].tolist())
+
+    hook = refiner.unet.register_forward_pre_hook(record, with_kwargs=True)
+    latents = refiner(
+        prompt=PROMPT,
+        negative_prompt=NEGATIVE,
+        image=image,
+        strength=entry["strength"],
+        num_inference_steps=REFINER_RUN["steps"],
+        guidance_scale=REFINER_RUN["cfg"],
+        generator=torch.Generator().manual_seed(seed),
+        output_type="latent",
+    ).images
+    hook.remove()
+    return {
+        "scheduler": "Euler",
+        "scheduler_config": dict(refiner.scheduler.config),
+        "steps": REFINER_RUN["steps"],
+        "strength": entry["strength"],
+        "cfg": REFINER_RUN["cfg"],
+        "batch": 1,
+        "prompt": PROMPT,
+        "negative_prompt": NEGATIVE,
+        "height": REFINER_RUN["height"],
+        "width": REFINER_RUN["width"],
+        "add_time_ids_used": times["t"],
+        "image": {**entry["image"], "file": "../sdxl-refiner/" + entry["image"]["file"]},
+        "image_note": "the sdxl-refiner reference's img2img input image",
+        "vae_posterior_eps": golden.save(f"{label}-vae_eps", eps),
+        "noise": golden.save(f"{label}-noise", noise),
+        "final_latents": golden.save(f"{label}-latents", latents),
+        "output_image": golden.save(f"{label}-image", decode(refiner, latents)),
+    }, latents
+
+
+def refiner_lora_state(refiner):
+    """A LoRA trained for the refiner, as diffusers' SDXL LoRA training saves it: peft names
+    (unet.<module>.lora_A/B.weight, text_encoder_2.<module>...), no alpha (alpha = rank); the
+    attention projections, feed-forwards and resnet convs of the UNet (3x3 convs at rank 2) and
+    q/k/v/out_proj of text_encoder_2."""
+    state = {}
+    for prefix, network in (("unet.", refiner.unet), ("text_encoder_2.", refiner.text_encoder_2)):
+        for name, module in network.named_modules():
+            if isinstance(module, torch.nn.Linear):
+                wanted = (".to_q", ".to_k", ".to_v", ".to_out.0", ".ff.net.2", "proj_in", "proj_out")
+                if prefix == "text_encoder_2.":
+                    wanted = ("q_proj", "k_proj", "v_proj", "out_proj")
+                if not name.endswith(wanted):
+                    continue
+                a = torch.randn(REFINER_RANK, module.in_features) * 0.3
+                b = torch.randn(module.out_features, REFINER_RANK) * 0.3
+            elif isinstance(module, torch.nn.Conv2d) and prefix == "unet." and name.endswith(("conv1", "conv2")):
+                a = torch.randn(2, module.in_channels, *module.kernel_size) * 0.3
+                b = torch.randn(module.out_channels, 2, 1, 1) * 0.3
+            else:
+                continue
+            state[f"{prefix}{name}.lora_A.weight"] = a.half().contiguous()
+            state[f"{prefix}{name}.lora_B.weight"] = b.half().contiguous()
+    return state
+
+
+def make_refiner_lora():
+    golden = Golden("sdxl-refiner-lora")
+    torch.manual_seed(13)
+    base_lora_file = out_root / "sdxl-lora" / "lora" / "tiny_locon_sdxl_kohya.safetensors"
+    base_state = load_file(str(base_lora_file))
+
+    # 1. The ensemble with the base LoRA. diffusers: the base pipeline loads it whole; the refiner
+    # pipeline (StableDiffusionXLImg2ImgPipeline: text_encoder_2 and the UNet) loads the file's
+    # text_encoder_2 modules (its UNet modules are for the base's UNet, which the refiner's is not).
+    base = load_base()
+    load_sdxl_lora(base, diffusers_loadable(base, base_state), "base")
+    refiner = load_refiner()
+    load_sdxl_lora(refiner, {k: v for k, v in base_state.items() if k.startswith("lora_te2_")}, "te2")
+    # The refiner's own prompt encoding with those modules (the LoRA's effect on the refiner is
+    # there; on the final latents it is within their tolerance).
+    text, (embeds, _, pooled, _) = text_case(golden, refiner, "refiner_neg_text", PROMPT, NEGATIVE)
+    with torch.no_grad():
+        plain_text = load_refiner().encode_prompt(PROMPT, negative_prompt=NEGATIVE)
+    ens, ens_latents = ensemble(golden, base, refiner, "ens", seed=21)
+    # The seed network's way: the refiner shares the base pipeline's LoRA'd text_encoder_2.
+    shared = load_refiner(text_encoder_2=base.text_encoder_2, vae=base.vae)
+    _, shared_latents = ensemble(Golden("sdxl-refiner-lora-check"), base, shared, "ens", seed=21)
+    # Without the LoRA on the refiner at all, and without any LoRA.
+    _, refiner_plain_latents = ensemble(
+        Golden("sdxl-refiner-lora-check"), base, load_refiner(), "ens", seed=21
+    )
+    _, no_lora_latents = ensemble(Golden("sdxl-refiner-lora-check"), load_base(), load_refiner(), "ens", seed=21)
+
+    # 2. img2img on the refiner alone with a LoRA trained for the refiner.
+    refiner = load_refiner()
+    state = refiner_lora_state(refiner)
+    (golden.dir / "lora").mkdir()
+    refiner_lora_file = golden.dir / "lora" / "tiny_refiner_lora_peft.safetensors"
+    save_file(state, str(refiner_lora_file))
+    load_sdxl_lora(refiner, load_file(str(refiner_lora_file)), "refiner")
+    peft_layers = sum(
+        1
+        for network in ("unet", "text_encoder_2")
+        for _, m in getattr(refiner, network).named_modules()
+        if hasattr(m, "lora_A") and "refiner" in m.lora_A
+    )
+    assert peft_layers == len(state) // 2, (peft_layers, len(state))
+    i2i, i2i_latents = img2img(golden, refiner, "i2i", seed=22)
+    _, i2i_plain = img2img(Golden("sdxl-refiner-lora-check"), load_refiner(), "i2i", seed=22)
+    shutil.rmtree(out_root / "sdxl-refiner-lora-check")
+
+    checks = {
+        "shared_text_encoder_2_vs_refiner_lora_latents": float((shared_latents - ens_latents).abs().max()),
+        "lora_on_refiner_effect_prompt_embeds": float((plain_text[0] - embeds).abs().max()),
+        "lora_on_refiner_effect_pooled": float((plain_text[2] - pooled).abs().max()),
+        "lora_on_refiner_latents_difference": float((refiner_plain_latents - ens_latents).abs().max()),
+        "lora_effect_latents": float((no_lora_latents - ens_latents).abs().max()),
+        "refiner_lora_effect_img2img_latents": float((i2i_plain - i2i_latents).abs().max()),
+    }
+    assert checks["shared_text_encoder_2_vs_refiner_lora_latents"] < 1e-4, checks
+    # Each effect well above its parity tolerance (network calls 1e-4 x max(1, max |ref|), final
+    # latents 5e-4 x max(1, max |ref|)).
+    tolerances = {
+        "prompt_embeds": 1e-4 * max(1.0, float(embeds.abs().max())),
+        "pooled": 1e-4 * max(1.0, float(pooled.abs().max())),
+        "latents": 5e-4 * max(1.0, float(ens_latents.abs().max()), float(i2i_latents.abs().max())),
+    }
+    for name, value in checks.items():
+        if "effect" in name:
+            kind = "pooled" if "pooled" in name else "prompt_embeds" if "prompt_embeds" in name else "latents"
+            assert value > 5 * tolerances[kind], (name, checks)
+    golden.write_index(
+        {
+            "reference": "sdxl-refiner-lora",
+            "base_model": "sdxl",
+            "refiner": "sdxl-refiner",
+            "made_by": MADE_BY,
+            "tensor_format": "raw little-endian float32, row-major, shape in the entry",
+            "text_embeddings": {
+                "pipeline_call": "StableDiffusionXLImg2ImgPipeline.encode_prompt(prompt, negative_prompt,"
+                " do_classifier_free_guidance=True) on the refiner with the ensemble's LoRA (its text_encoder_2"
+                " modules) loaded",
+                "cases": [text],
+            },
+            "refiner_lora": {
+                "ensemble": {
+                    "lora": {"file": "../sdxl-lora/lora/tiny_locon_sdxl_kohya.safetensors", "scale": LORA_SCALE},
+                    "loaded_with": "base: pipe.load_lora_weights(file) (all 280 modules); refiner"
+                    " (StableDiffusionXLImg2ImgPipeline): refiner.load_lora_weights(the file's lora_te2_ modules);"
+                    " both set_adapters(..., adapter_weights=[0.8])",
+                    "note": "base: pipe(prompt, negative_prompt, latents=noise, denoising_end=split,"
+                    " output_type='latent'); refiner: pipe(prompt, negative_prompt, image=handover,"
+                    " denoising_start=split); image = (vae.decode(x/0.13025)/2+0.5).clamp(0,1); Euler both",
+                    **ens,
+                },
+                "img2img": {
+                    "lora": {"file": "lora/tiny_refiner_lora_peft.safetensors", "scale": LORA_SCALE},
+                    "lora_format": "peft names as diffusers' SDXL LoRA training saves them:"
+                    " unet.<module>.lora_A.weight / lora_B.weight (attention to_q/k/v/out.0, ff.net.2, proj_in/out"
+                    " rank 4; resnet conv1/conv2 3x3 rank 2) and text_encoder_2.<module> (q/k/v/out_proj rank 4);"
+                    " fp16, no alpha (alpha = rank)",
+                    "modules": len(state) // 2,
+                    "loaded_with": "refiner.load_lora_weights(file); refiner.set_adapters(['refiner'],"
+                    " adapter_weights=[0.8])",
+                    "note": "pipe(prompt, negative_prompt, image, strength, num_inference_steps, guidance_scale,"
+                    " generator=torch seed): its two draws (posterior eps, then the noise added at the first step)"
+                    " are stored: inject them",
+                    **i2i,
+                },
+            },
+            "checks": checks,
+        }
+    )
+    print("sdxl-refiner-lora:", checks)
+
+
 if "sdxl-lora" in wanted:
     make_lora()
 if "sdxl-ti" in wanted:
@@ -773,3 +1040,5 @@ if "sdxl-compel" in wanted:
     make_compel()
 if "sdxl-controlnet" in wanted:
     make_controlnet()
+if "sdxl-refiner-lora" in wanted:
+    make_refiner_lora()

@@ -18,6 +18,9 @@ import picocli.CommandLine.Spec;
       "Loads a model and generates one square image (DPM-Solver++, cfg 7.5), after a one-step"
           + " warm-up, then prints: model load time, seconds per UNet step and per image, the share"
           + " of step time outside the UNet calls, and peak memory against the weights' size.",
+      "With --lora-switch: instead, the time to switch a loaded pipeline from one LoRA to"
+          + " another (two random LoRAs of --lora-rank, kohya layout) against a cold load with a"
+          + " LoRA, measured in the same run.",
       "For a full-size model without downloading one: hydrogen dev random-checkpoint."
     })
 final class EngineBenchCommand implements Callable<Integer> {
@@ -40,6 +43,18 @@ final class EngineBenchCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "4", description = "Denoising steps (default 4).")
   int steps;
 
+  @Option(
+      names = "--lora-switch",
+      description =
+          "Measure LoRA switching on a loaded pipeline against a cold load instead of generating.")
+  boolean loraSwitch;
+
+  @Option(
+      names = "--lora-rank",
+      defaultValue = "32",
+      description = "The rank of the random LoRAs of --lora-switch (default 32).")
+  int loraRank;
+
   @Mixin InferenceMixin inference;
 
   @Override
@@ -49,6 +64,15 @@ final class EngineBenchCommand implements Callable<Integer> {
     }
     if (steps < 1) {
       throw new BadInputException("--steps must be at least 1, was " + steps);
+    }
+    if (loraSwitch) {
+      if (loraRank < 1) {
+        throw new BadInputException("--lora-rank must be at least 1, was " + loraRank);
+      }
+      spec.commandLine()
+          .getOut()
+          .print(EngineBenchmark.loraSwitch(model, loraRank, inference.options()).report());
+      return 0;
     }
     EngineBenchmark.Result result = EngineBenchmark.run(model, size, steps, inference.options());
     spec.commandLine().getOut().print(result.report());

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 import network.hydrogen.engine.graph.ExecutionProvider;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.MemoryMode;
 import network.hydrogen.engine.graph.Precision;
 import picocli.CommandLine.Option;
 
@@ -47,6 +48,17 @@ final class InferenceMixin {
               + " (default: auto).")
   String precision;
 
+  @Option(
+      names = "--memory",
+      paramLabel = "auto|resident|sequential",
+      defaultValue = "auto",
+      description =
+          "Keep every network loaded (resident), or load each only for its stage, text encoders,"
+              + " then UNet, then VAE (sequential: the peak is the largest network, at the cost of"
+              + " opening sessions for every image); auto is sequential when the weights would not"
+              + " fit the memory available (default: auto).")
+  String memory;
+
   InferenceOptions options() {
     if (threads < 0) {
       throw new BadInputException("--threads must be 0 or more, was " + threads);
@@ -55,7 +67,8 @@ final class InferenceMixin {
         threads,
         parse(ExecutionProvider.class, provider, "--provider (or HYDROGEN_PROVIDER)"),
         deviceNumber(),
-        parse(Precision.class, precision, "--precision"));
+        parse(Precision.class, precision, "--precision"),
+        parse(MemoryMode.class, memory, "--memory"));
   }
 
   private int deviceNumber() {

@@ -345,6 +345,33 @@ class EngineCommandsTest {
   }
 
   @Test
+  void benchLoraSwitchPrintsTheSwitchAgainstAColdLoad() {
+    CliRun run =
+        CliRun.of(
+            "bench",
+            "engine",
+            "--model",
+            REFERENCE.resolve("model").toString(),
+            "--lora-switch",
+            "--lora-rank",
+            "4",
+            "--threads",
+            "1");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out())
+        .contains(
+            "cold load with LoRA A (s)",
+            "switch LoRA A -> B (s)",
+            "x of cold)",
+            "same LoRA again (s)")
+        .containsPattern("sessions opened per switch / load +2 of 3");
+    assertThat(
+            CliRun.of("bench", "engine", "--model", "m", "--lora-switch", "--lora-rank", "0").err())
+        .contains("--lora-rank must be at least 1, was 0");
+  }
+
+  @Test
   void randomCheckpointRefusesAnUnknownArchitecture() {
     CliRun run = CliRun.of("dev", "random-checkpoint", "--arch", "sd3", "--out", dir.toString());
 

@@ -19,6 +19,7 @@ import network.hydrogen.engine.library.ModelStore;
 import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.pipeline.GeneratedImages;
 import network.hydrogen.engine.pipeline.GenerationListener;
+import network.hydrogen.engine.pipeline.PipelineCache;
 import network.hydrogen.engine.pipeline.PreparedTask;
 import network.hydrogen.engine.pipeline.UnsupportedTaskException;
 import network.hydrogen.task.ValidTask;
@@ -27,14 +28,29 @@ import network.hydrogen.task.ValidTask;
  * Runs tasks with the engine on the models folder, downloading what it lacks into a cache when the
  * node has one: a model that cannot be had (not there, a failed download, a malformed file) is
  * reported as {@code MODEL_DOWNLOAD_FAILED}, a task the engine cannot run as {@code INVALID_TASK}.
+ * The networks of the last task stay open in {@code pipelines} for the next (a task on the same
+ * model with another LoRA rebuilds only what the LoRA patches); {@link #close()} closes them.
  */
 public record EngineRunner(
-    ModelLibrary library, Optional<ModelStore> store, InferenceOptions options)
+    ModelLibrary library,
+    Optional<ModelStore> store,
+    InferenceOptions options,
+    PipelineCache pipelines)
     implements TaskRunner {
+
+  /** A runner with its own pipeline cache. */
+  public EngineRunner(ModelLibrary library, Optional<ModelStore> store, InferenceOptions options) {
+    this(library, store, options, new PipelineCache());
+  }
 
   /** A runner on the models folder alone. */
   public EngineRunner(ModelLibrary library, InferenceOptions options) {
     this(library, Optional.empty(), options);
+  }
+
+  @Override
+  public void close() {
+    pipelines.close();
   }
 
   @Override
@@ -59,7 +75,7 @@ public record EngineRunner(
       throw new TaskRejectedException(
           new TaskResult.Error(TaskResult.Error.INVALID_TASK), e.getMessage());
     }
-    GeneratedImages images = prepared.run(options, progress);
+    GeneratedImages images = prepared.run(pipelines, options, progress);
     List<Path> files = new ArrayList<>();
     for (int i = 0; i < images.count(); i++) {
       Path file = dir.resolve(i + ".png");

@@ -1045,7 +1045,8 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
   /**
    * Stops at once, wherever the task is: the threads are interrupted and nothing more is written
    * (no clean-shutdown state is needed: the database always holds what a restart needs, as after a
-   * crash). To leave the network first, use {@link #quitAndWait}.
+   * crash); the task runner is closed with it. To leave the network first, use {@link
+   * #quitAndWait}.
    */
   @Override
   public void close() {
@@ -1061,6 +1062,7 @@ public final class NodeDaemon implements NodeControl, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    runner.close();
     chain.close();
     store.close();
   }

@@ -11,7 +11,7 @@ import network.hydrogen.task.ValidTask;
  * cheating node, a node that stalls).
  */
 @FunctionalInterface
-public interface TaskRunner {
+public interface TaskRunner extends AutoCloseable {
 
   /**
    * Runs {@code task}, writes its images as PNG files {@code 0.png}, {@code 1.png}, ... into {@code
@@ -22,4 +22,8 @@ public interface TaskRunner {
    * @throws IOException when a file cannot be read or written
    */
   List<Path> run(ValidTask task, Path dir, GenerationListener progress) throws IOException;
+
+  /** Releases what the runner keeps between tasks (the engine's open networks); by default none. */
+  @Override
+  default void close() {}
 }

@@ -295,6 +295,11 @@ class NodeDaemonTest {
     void open() {
       open.countDown();
     }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
   }
 
   @Test

@@ -88,7 +88,9 @@ public record Embeddings(ClipTokenizer tokenizer, Component<ClipTextConfig> text
             config.eosTokenId(),
             config.padTokenId(),
             config.withProjection());
-    String what = "textual inversion " + embeddings.stream().map(TextualInversion::token).toList();
+    String what =
+        "textual inversion "
+            + embeddings.stream().map(e -> e.token() + " from " + e.source()).toList();
     PatchedWeights weights =
         new PatchedWeights(
             textEncoder.weights(), Map.of(TOKEN_EMBEDDING, new ExtraRows(rows)), what);

@@ -143,6 +143,14 @@ public final class ControlNet implements AutoCloseable {
     return new Residuals(down, results.get(ControlNetGraph.MID));
   }
 
+  /**
+   * Frees the session of a network loaded on demand ({@link MemoryMode#SEQUENTIAL}) until its next
+   * call; a resident network stays loaded.
+   */
+  public void unload() {
+    network.unload();
+  }
+
   @Override
   public void close() {
     network.close();

@@ -11,9 +11,14 @@ import java.util.Objects;
  *     available
  * @param deviceId the GPU the CUDA and TensorRT providers use (CUDA's device number)
  * @param precision the precision the networks compute in
+ * @param memory whether pipelines keep all networks loaded or load each for its stage
  */
 public record InferenceOptions(
-    int intraOpThreads, ExecutionProvider provider, int deviceId, Precision precision) {
+    int intraOpThreads,
+    ExecutionProvider provider,
+    int deviceId,
+    Precision precision,
+    MemoryMode memory) {
 
   public InferenceOptions {
     if (intraOpThreads < 0) {
@@ -24,9 +29,21 @@ public record InferenceOptions(
       throw new IllegalArgumentException("deviceId must be >= 0, got " + deviceId);
     }
     Objects.requireNonNull(precision, "precision");
+    Objects.requireNonNull(memory, "memory");
   }
 
-  /** That many threads, the provider and precision chosen automatically, GPU 0. */
+  /** These options with the memory mode chosen automatically. */
+  public InferenceOptions(
+      int intraOpThreads, ExecutionProvider provider, int deviceId, Precision precision) {
+    this(intraOpThreads, provider, deviceId, precision, MemoryMode.AUTO);
+  }
+
+  /** These options with the memory mode {@code memory}. */
+  public InferenceOptions withMemory(MemoryMode memory) {
+    return new InferenceOptions(intraOpThreads, provider, deviceId, precision, memory);
+  }
+
+  /** That many threads, the provider, precision and memory mode chosen automatically, GPU 0. */
   public InferenceOptions(int intraOpThreads) {
     this(intraOpThreads, ExecutionProvider.AUTO, 0, Precision.AUTO);
   }

@@ -50,20 +50,35 @@ final class OnnxNetwork implements AutoCloseable {
 
   private final String name;
   private final OrtEnvironment env;
-  private final OrtSession session;
-  private final List<OnnxTensor> weights;
+  private final Opener opener;
+  private final boolean onDemand;
 
-  private OnnxNetwork(
-      String name, OrtEnvironment env, OrtSession session, List<OnnxTensor> weights) {
+  /** The session and the in-memory weights it was given; null while not open. */
+  private Opened opened;
+
+  private boolean closed;
+
+  /** An open session and the weight tensors it owns. */
+  private record Opened(OrtSession session, List<OnnxTensor> weights) {}
+
+  /** Opens the network's session (again). */
+  @FunctionalInterface
+  private interface Opener {
+    Opened open() throws IOException;
+  }
+
+  private OnnxNetwork(String name, OrtEnvironment env, Opener opener, boolean onDemand) {
     this.name = name;
     this.env = env;
-    this.session = session;
-    this.weights = weights;
+    this.opener = opener;
+    this.onDemand = onDemand;
   }
 
   /**
    * Checks {@code source} against the graph's parameters and opens a session on them with the
-   * execution provider the options and this ONNX Runtime build give.
+   * execution provider the options and this ONNX Runtime build give; with {@link
+   * MemoryMode#SEQUENTIAL} the session opens at the first call instead, and {@link #unload} closes
+   * it until the next.
    *
    * @throws network.hydrogen.engine.model.ModelFormatException naming the source and the tensors
    *     that are missing or do not have the shape the config requires
@@ -88,6 +103,24 @@ final class OnnxNetwork implements AutoCloseable {
     ParameterLayout.check(name, graph.parameters(), source);
     ProviderPlan plan = ProviderPlan.of(options, available);
     OrtEnvironment env = OrtEnvironment.getEnvironment();
+    boolean onDemand = options.memory() == MemoryMode.SEQUENTIAL;
+    OnnxNetwork network =
+        new OnnxNetwork(
+            name, env, () -> openSession(name, env, graph, source, options, plan), onDemand);
+    if (!onDemand) {
+      network.opened();
+    }
+    return network;
+  }
+
+  private static Opened openSession(
+      String name,
+      OrtEnvironment env,
+      NetworkGraph graph,
+      WeightSource source,
+      InferenceOptions options,
+      ProviderPlan plan)
+      throws IOException {
     List<OnnxTensor> tensors = new ArrayList<>();
     Path dir = Files.createTempDirectory("hydrogen-session-");
     try {
@@ -103,8 +136,7 @@ final class OnnxNetwork implements AutoCloseable {
         initializers.put(parameter.getKey(), tensor);
       }
       Path model = Files.write(dir.resolve("model.onnx"), graph.bytes(inFiles));
-      OrtSession session = session(name, env, model, options, initializers, plan);
-      return new OnnxNetwork(name, env, session, tensors);
+      return new Opened(session(name, env, model, options, initializers, plan), tensors);
     } catch (OrtException e) {
       tensors.forEach(OnnxTensor::close);
       throw new InferenceException(
@@ -132,13 +164,21 @@ final class OnnxNetwork implements AutoCloseable {
   static OnnxNetwork openFile(String name, Path model, InferenceOptions options) {
     ProviderPlan plan = ProviderPlan.of(options, OrtEnvironment.getAvailableProviders());
     OrtEnvironment env = OrtEnvironment.getEnvironment();
-    try {
-      return new OnnxNetwork(
-          name, env, session(name, env, model, options, Map.of(), plan), List.of());
-    } catch (OrtException e) {
-      throw new InferenceException(
-          "cannot load the " + name + " from " + model + ": " + e.getMessage(), e);
-    }
+    OnnxNetwork network =
+        new OnnxNetwork(
+            name,
+            env,
+            () -> {
+              try {
+                return new Opened(session(name, env, model, options, Map.of(), plan), List.of());
+              } catch (OrtException e) {
+                throw new InferenceException(
+                    "cannot load the " + name + " from " + model + ": " + e.getMessage(), e);
+              }
+            },
+            false);
+    network.opened();
+    return network;
   }
 
   /**
@@ -254,11 +294,11 @@ final class OnnxNetwork implements AutoCloseable {
   }
 
   List<String> inputNames() {
-    return List.copyOf(session.getInputNames());
+    return List.copyOf(opened().session().getInputNames());
   }
 
   List<String> outputNames() {
-    return List.copyOf(session.getOutputNames());
+    return List.copyOf(opened().session().getOutputNames());
   }
 
   OnnxTensor floats(FloatTensor tensor) {
@@ -283,7 +323,7 @@ final class OnnxNetwork implements AutoCloseable {
 
   /** Runs the session and returns the named float outputs; closes the inputs. */
   Map<String, FloatTensor> run(Map<String, OnnxTensor> inputs, String... outputs) {
-    try (OrtSession.Result result = session.run(inputs, Set.of(outputs))) {
+    try (OrtSession.Result result = opened().session().run(inputs, Set.of(outputs))) {
       Map<String, FloatTensor> values = new LinkedHashMap<>();
       for (String output : outputs) {
         OnnxValue value = result.get(output).orElseThrow();
@@ -301,14 +341,54 @@ final class OnnxNetwork implements AutoCloseable {
     }
   }
 
+  /** The open session, opened first when it is not. */
+  private synchronized Opened opened() {
+    if (closed) {
+      throw new IllegalStateException("the " + name + " session is closed");
+    }
+    if (opened == null) {
+      try {
+        opened = opener.open();
+      } catch (IOException e) {
+        throw new InferenceException("cannot open the " + name + " session: " + e.getMessage(), e);
+      }
+    }
+    return opened;
+  }
+
+  /**
+   * Closes the session of a network opened on demand ({@link MemoryMode#SEQUENTIAL}), freeing its
+   * memory; the next call opens it again. Networks kept resident stay open.
+   */
+  synchronized void unload() {
+    if (onDemand) {
+      closeOpened();
+    }
+  }
+
+  /** Whether the session is open now. */
+  synchronized boolean isOpen() {
+    return opened != null;
+  }
+
   @Override
-  public void close() {
+  public synchronized void close() {
+    closed = true;
+    closeOpened();
+  }
+
+  private void closeOpened() {
+    if (opened == null) {
+      return;
+    }
+    Opened closing = opened;
+    opened = null;
     try {
-      session.close();
+      closing.session().close();
     } catch (OrtException e) {
       throw new InferenceException("cannot close the " + name + " session", e);
     } finally {
-      weights.forEach(OnnxTensor::close);
+      closing.weights().forEach(OnnxTensor::close);
     }
   }
 }

@@ -159,6 +159,14 @@ public final class TextEncoder implements AutoCloseable {
     return encode(wide);
   }
 
+  /**
+   * Frees the session of a network loaded on demand ({@link MemoryMode#SEQUENTIAL}) until its next
+   * call; a resident network stays loaded.
+   */
+  public void unload() {
+    network.unload();
+  }
+
   @Override
   public void close() {
     network.close();

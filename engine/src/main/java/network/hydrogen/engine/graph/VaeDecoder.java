@@ -56,6 +56,14 @@ public final class VaeDecoder implements AutoCloseable {
         .get(AutoencoderGraph.SAMPLE);
   }
 
+  /**
+   * Frees the session of a network loaded on demand ({@link MemoryMode#SEQUENTIAL}) until its next
+   * call; a resident network stays loaded.
+   */
+  public void unload() {
+    network.unload();
+  }
+
   @Override
   public void close() {
     network.close();

@@ -9,12 +9,15 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import network.hydrogen.engine.model.ModelFormatException;
 import network.hydrogen.engine.model.ParameterLayout;
 import network.hydrogen.engine.model.PatchedWeights;
 import network.hydrogen.engine.model.StableDiffusionModel;
 import network.hydrogen.engine.model.StableDiffusionModel.Component;
 import network.hydrogen.engine.model.WeightSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies LoRAs to a model by merging them into the weights they target: {@code W + scale · (alpha
@@ -34,6 +37,7 @@ import network.hydrogen.engine.model.WeightSource;
  */
 public final class Loras {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Loras.class);
   private static final int MAX_LISTED = 10;
   private static final String TEXT_MODEL = "text_model.";
   private static final String WEIGHT = ".weight";
@@ -69,6 +73,80 @@ public final class Loras {
     if (loras.isEmpty()) {
       return model;
     }
+    Bound bound = bind(model, loras);
+    for (int i = 0; i < loras.size(); i++) {
+      Lora lora = loras.get(i);
+      Map<Target, Group> groups = bound.groups().get(i);
+      for (Group group : groups.values()) {
+        if (group.misfit() != null) {
+          throw group.misfit();
+        }
+      }
+      List<String> unknown =
+          groups.values().stream().flatMap(group -> group.unknown().stream()).toList();
+      if (!unknown.isEmpty()) {
+        throw new ModelFormatException(
+            lora.file().path(),
+            "has "
+                + unknown.size()
+                + " LoRA modules that match no module of this "
+                + model.family()
+                + " model (a LoRA for another model family?): "
+                + listed(unknown));
+      }
+    }
+    return patched(model, loras, bound, group -> true);
+  }
+
+  /**
+   * {@code model} with the parts of {@code loras} made for its networks: a LoRA's modules for one
+   * network (by their key prefix: UNet, {@code text_encoder}, {@code text_encoder_2}) are merged
+   * when every one of them fits that network of {@code model}, and left out otherwise, as are those
+   * for a network the model does not have. For the SDXL refiner, which shares the base model's
+   * OpenCLIP text encoder but not its UNet: an SDXL base LoRA patches its {@code text_encoder_2}, a
+   * LoRA trained on the refiner its UNet as well. A LoRA that fits none of them leaves the model as
+   * it is.
+   */
+  public static StableDiffusionModel applyWhereFits(StableDiffusionModel model, List<Lora> loras)
+      throws IOException {
+    if (loras.isEmpty()) {
+      return model;
+    }
+    Bound bound = bind(model, loras);
+    for (int i = 0; i < loras.size(); i++) {
+      List<Target> fitting =
+          bound.groups().get(i).entrySet().stream()
+              .filter(group -> group.getKey() != null && group.getValue().fits())
+              .map(Map.Entry::getKey)
+              .toList();
+      LOG.info(
+          "LoRA {} on {}: patches {} (the networks all of whose modules fit)",
+          loras.get(i).file().path().getFileName(),
+          model.source(),
+          fitting.isEmpty() ? "none of its networks" : fitting);
+    }
+    return patched(model, loras, bound, Group::fits);
+  }
+
+  /**
+   * The modules of each file (in the order of the LoRAs), by the network their key names, bound to
+   * the model's weights.
+   */
+  private record Bound(List<Map<Target, Group>> groups) {}
+
+  /**
+   * A file's modules for one network: those bound to its weights, the names that match none of
+   * them, and the first module whose shapes do not fit its weight (null when all do).
+   */
+  private record Group(
+      Map<String, List<Binding>> bindings, List<String> unknown, ModelFormatException misfit) {
+
+    boolean fits() {
+      return unknown.isEmpty() && misfit == null;
+    }
+  }
+
+  private static Bound bind(StableDiffusionModel model, List<Lora> loras) throws IOException {
     Map<Target, Map<String, long[]>> weights = new EnumMap<>(Target.class);
     weights.put(Target.UNET, ParameterLayout.unetShapes(model.unet().config()));
     if (model.textEncoder() != null) {
@@ -81,44 +159,82 @@ public final class Loras {
     }
     Map<String, Map.Entry<Target, String>> stems =
         stems(weights, ParameterLayout.unetOriginalKeys(model.unet().config()));
-    Map<Target, Map<String, List<Binding>>> bound = new LinkedHashMap<>();
+    List<Map<Target, Group>> groups = new ArrayList<>();
     for (Lora lora : loras) {
-      List<String> unknown = new ArrayList<>();
+      Map<Target, Group> byTarget = new LinkedHashMap<>();
       for (LoraFile.Module module : lora.file().modules()) {
         Map.Entry<Target, String> target = stems.get(module.stem());
+        Target named = target == null ? namedTarget(module.stem()) : target.getKey();
+        Group group =
+            byTarget.computeIfAbsent(
+                named, t -> new Group(new LinkedHashMap<>(), new ArrayList<>(), null));
         if (target == null) {
-          unknown.add(module.stem());
+          group.unknown().add(module.stem());
           continue;
         }
         String parameter = target.getValue() + WEIGHT;
-        checkFits(lora.file(), module, parameter, weights.get(target.getKey()).get(parameter));
-        bound
-            .computeIfAbsent(target.getKey(), t -> new LinkedHashMap<>())
+        ModelFormatException misfit =
+            misfit(lora.file(), module, parameter, weights.get(named).get(parameter));
+        if (misfit != null) {
+          if (group.misfit() == null) {
+            byTarget.put(named, new Group(group.bindings(), group.unknown(), misfit));
+          }
+          continue;
+        }
+        group
+            .bindings()
             .computeIfAbsent(parameter, p -> new ArrayList<>())
             .add(new Binding(module, lora.scale()));
       }
-      if (!unknown.isEmpty()) {
-        throw new ModelFormatException(
-            lora.file().path(),
-            "has "
-                + unknown.size()
-                + " LoRA modules that match no module of this "
-                + model.family()
-                + " model (a LoRA for another model family?): "
-                + listed(unknown));
+      groups.add(byTarget);
+    }
+    return new Bound(groups);
+  }
+
+  /**
+   * The network a module's name is for by its prefix, when it matches no module of the model (null
+   * for a name of no known network).
+   */
+  private static Target namedTarget(String stem) {
+    for (Target target : Target.values()) {
+      if (stem.startsWith(target.diffusersPrefix)
+          || target.kohyaPrefixes.stream().anyMatch(stem::startsWith)) {
+        return target;
       }
     }
-    String what = "LoRA " + loras.stream().map(l -> l.file().path().getFileName()).toList();
+    return null;
+  }
+
+  /** {@code model} with the bound modules of the groups {@code take} accepts merged. */
+  private static StableDiffusionModel patched(
+      StableDiffusionModel model, List<Lora> loras, Bound bound, Predicate<Group> take) {
+    Map<Target, Map<String, List<Binding>>> merged = new EnumMap<>(Target.class);
+    for (Map<Target, Group> groups : bound.groups()) {
+      groups.forEach(
+          (target, group) -> {
+            if (target != null && take.test(group) && !group.bindings().isEmpty()) {
+              Map<String, List<Binding>> bindings =
+                  merged.computeIfAbsent(target, t -> new LinkedHashMap<>());
+              group
+                  .bindings()
+                  .forEach(
+                      (parameter, list) ->
+                          bindings.computeIfAbsent(parameter, p -> new ArrayList<>()).addAll(list));
+            }
+          });
+    }
+    String what =
+        "LoRA " + loras.stream().map(l -> l.file().path() + " at scale " + l.scale()).toList();
     return new StableDiffusionModel(
         model.source(),
         model.family(),
         model.modelIndex(),
-        patched(model.textEncoder(), bound.get(Target.TEXT_ENCODER), what),
-        patched(model.unet(), bound.get(Target.UNET), what),
+        patched(model.textEncoder(), merged.get(Target.TEXT_ENCODER), what),
+        patched(model.unet(), merged.get(Target.UNET), what),
         model.vae(),
         model.schedulerConfig(),
         model.tokenizer(),
-        patched(model.textEncoder2(), bound.get(Target.TEXT_ENCODER_2), what),
+        patched(model.textEncoder2(), merged.get(Target.TEXT_ENCODER_2), what),
         model.tokenizer2());
   }
 
@@ -163,7 +279,8 @@ public final class Loras {
         : List.of(path);
   }
 
-  private static void checkFits(
+  /** Why {@code module} does not fit {@code weight}, or null when it does. */
+  private static ModelFormatException misfit(
       LoraFile file, LoraFile.Module module, String parameter, long[] weight) {
     long[] down = module.down().shape();
     long[] up = module.up().shape();
@@ -172,20 +289,21 @@ public final class Loras {
     for (int i = 1; i < weight.length; i++) {
       columns *= weight[i];
     }
-    if (up[0] != weight[0] || weightColumns != columns) {
-      throw new ModelFormatException(
-          file.path(),
-          "module "
-              + module.stem()
-              + " (down "
-              + Arrays.toString(down)
-              + ", up "
-              + Arrays.toString(up)
-              + ") does not fit "
-              + parameter
-              + " "
-              + Arrays.toString(weight));
+    if (up[0] == weight[0] && weightColumns == columns) {
+      return null;
     }
+    return new ModelFormatException(
+        file.path(),
+        "module "
+            + module.stem()
+            + " (down "
+            + Arrays.toString(down)
+            + ", up "
+            + Arrays.toString(up)
+            + ") does not fit "
+            + parameter
+            + " "
+            + Arrays.toString(weight));
   }
 
   private static <C> Component<C> patched(
@@ -216,17 +334,17 @@ public final class Loras {
       for (Binding binding : bindings) {
         LoraFile.Module module = binding.module();
         int rank = module.rank();
-        FloatBuffer down = module.down().toFloat32();
-        FloatBuffer up = module.up().toFloat32();
+        float[] down = floats(module.down().toFloat32());
+        float[] up = floats(module.up().toFloat32());
         double factor = binding.scale() * module.alphaOverRank();
         float[] row = new float[columns];
         for (int o = 0; o < out; o++) {
           Arrays.fill(row, 0f);
           for (int r = 0; r < rank; r++) {
-            float u = up.get(o * rank + r);
+            float u = up[o * rank + r];
             int offset = r * columns;
             for (int c = 0; c < columns; c++) {
-              row[c] += u * down.get(offset + c);
+              row[c] += u * down[offset + c];
             }
           }
           int offset = o * columns;
@@ -237,6 +355,12 @@ public final class Loras {
       }
       return weight;
     }
+  }
+
+  private static float[] floats(FloatBuffer buffer) {
+    float[] values = new float[buffer.remaining()];
+    buffer.duplicate().get(values);
+    return values;
   }
 
   /** The first few of {@code names} and how many more there are, for messages. */

@@ -24,7 +24,11 @@ public interface WeightSource {
    */
   Tensor tensor(String name) throws IOException;
 
-  /** What this source reads from, for error messages (a file path, usually). */
+  /**
+   * What this source reads from, for error messages (a file path, usually); patched sources add
+   * what patches them (the adapter files and scales). Sources with the same description hold the
+   * same values: the pipeline cache reuses sessions by it.
+   */
   String describe();
 
   /**

@@ -104,6 +104,9 @@ public final class ParityCheck {
     if (index.has(ControlNetParityCheck.CONTROLNET)) {
       return ControlNetParityCheck.run(dir, index, options, report);
     }
+    if (index.has(RefinerParityCheck.LORA)) {
+      return RefinerParityCheck.runLora(dir, index, options, report);
+    }
     if (index.has(AdapterParityCheck.BASE_MODEL)) {
       return index.has(CompelParityCases.SECTION)
           ? CompelParityCases.run(dir, index, options, report)

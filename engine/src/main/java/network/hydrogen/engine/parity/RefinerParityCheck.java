@@ -10,7 +10,10 @@ import java.util.List;
 import java.util.function.Consumer;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.lora.Lora;
+import network.hydrogen.engine.lora.LoraFile;
 import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.pipeline.Adapters;
 import network.hydrogen.engine.pipeline.AestheticScore;
 import network.hydrogen.engine.pipeline.BatchNoise;
 import network.hydrogen.engine.pipeline.GeneratedImages;
@@ -31,6 +34,8 @@ import network.hydrogen.engine.scheduler.NoiseSource;
 final class RefinerParityCheck {
 
   static final String ENSEMBLE = "ensemble";
+  static final String IMG2IMG = "img2img";
+  static final String LORA = "refiner_lora";
 
   private final ParityCheck check;
   private final JsonNode index;
@@ -71,6 +76,72 @@ final class RefinerParityCheck {
             refiner.runFormat(format.label(), format.open(dir), format.open(base), collect));
   }
 
+  /**
+   * The cases of a refiner LoRA reference (an index with a {@code refiner_lora} section, naming the
+   * {@code base_model} and the {@code refiner} reference folders): the ensemble of experts with a
+   * base model LoRA applied to both models as a task's {@code lora} is (the refiner takes the
+   * networks it fits; its {@code text_embeddings} are the refiner's prompt encodings with it), and
+   * img2img on the refiner alone with a LoRA trained for it.
+   */
+  static List<CaseResult> runLora(
+      Path dir, JsonNode index, InferenceOptions options, Consumer<CaseResult> report)
+      throws IOException {
+    JsonNode cases = index.get(LORA);
+    for (String required : List.of(ENSEMBLE, IMG2IMG)) {
+      if (!cases.path(required).has("lora")) {
+        throw new MalformedReferenceException(
+            dir + ": the refiner LoRA reference has no '" + required + "' case with a 'lora'");
+      }
+    }
+    Path base = AdapterParityCheck.baseModel(dir, index);
+    Path refinerDir = dir.resolveSibling(index.path("refiner").asText("refiner"));
+    for (Path required :
+        List.of(refinerDir.resolve("model"), refinerDir.resolve("model.safetensors"))) {
+      if (!Files.exists(required)) {
+        throw new MalformedReferenceException(dir + ": the refiner " + required + " is missing");
+      }
+    }
+    RefinerParityCheck refiner =
+        new RefinerParityCheck(new ParityCheck(dir, index, options), index, options);
+    return ParityCheck.inBothFormats(
+        report,
+        (format, collect) ->
+            refiner.runLoraFormat(
+                format.label(), dir, cases, format.open(refinerDir), format.open(base), collect));
+  }
+
+  private void runLoraFormat(
+      String format,
+      Path dir,
+      JsonNode cases,
+      StableDiffusionModel refinerModel,
+      StableDiffusionModel baseModel,
+      Consumer<CaseResult> report)
+      throws IOException {
+    JsonNode ensemble = cases.get(ENSEMBLE);
+    Adapters baseLora = lora(dir, ensemble.get("lora"));
+    try (TextToImage base = TextToImage.load(baseModel, options, baseLora);
+        TextToImage refiner = TextToImage.load(refinerModel, options, baseLora)) {
+      new SdxlParityCases(check, index, refiner.sdxl().orElseThrow(), refiner.unet())
+          .textEmbeddings(format, report);
+      ensemble(format, "lora." + ENSEMBLE, ensemble, base, refiner, report);
+    }
+    JsonNode img2img = cases.get(IMG2IMG);
+    try (ImageToImage refiner =
+        ImageToImage.load(refinerModel, options, lora(dir, img2img.get("lora")))) {
+      img2img(format, "lora." + IMG2IMG, img2img, refiner, report);
+    }
+  }
+
+  /** The LoRA of a case: {@code file} relative to the reference folder, at {@code scale}. */
+  private static Adapters lora(Path dir, JsonNode entry) throws IOException {
+    Lora lora =
+        new Lora(
+            LoraFile.open(dir.resolve(entry.path("file").asText()).normalize()),
+            entry.path("scale").asDouble());
+    return new Adapters(List.of(lora), List.of());
+  }
+
   /** The base reference folder: the ensemble's {@code base}, as {@code ../NAME/model ...}. */
   private static Path baseFolder(Path dir, JsonNode ensemble) {
     String base = ensemble.path("base").asText("");
@@ -94,9 +165,9 @@ final class RefinerParityCheck {
           .run(format, report);
       vaeEncode(format, refiner, report);
       try (TextToImage base = TextToImage.load(baseModel, options)) {
-        ensemble(format, base, pipeline, report);
+        ensemble(format, ENSEMBLE, index.get(ENSEMBLE), base, pipeline, report);
       }
-      img2img(format, refiner, report);
+      img2img(format, IMG2IMG, index.get(IMG2IMG), refiner, report);
     }
   }
 
@@ -131,9 +202,13 @@ final class RefinerParityCheck {
   }
 
   private void ensemble(
-      String format, TextToImage base, TextToImage refiner, Consumer<CaseResult> report)
+      String format,
+      String name,
+      JsonNode entry,
+      TextToImage base,
+      TextToImage refiner,
+      Consumer<CaseResult> report)
       throws IOException {
-    JsonNode entry = index.get(ENSEMBLE);
     GenerationRequest request = request(entry);
     float[] noise = check.tensor(entry, "noise").read();
     Capture capture = new Capture();
@@ -147,40 +222,40 @@ final class RefinerParityCheck {
             injected(noise, new float[0][]),
             capture);
     timeIds(
-        format, "ensemble.base_time_ids", capture, 0, entry.get("base_add_time_ids_used"), report);
+        format, name + ".base_time_ids", capture, 0, entry.get("base_add_time_ids_used"), report);
     timeIds(
         format,
-        "ensemble.refiner_time_ids",
+        name + ".refiner_time_ids",
         capture,
         1,
         entry.get("refiner_add_time_ids_used"),
         report);
     ParityCheck.compare(
         format,
-        "ensemble.handover_latents",
+        name + ".handover_latents",
         capture.handover == null ? new float[0] : capture.handover.values(),
         check.tensor(entry, "handover_latents"),
         ParityCheck.FINAL_LATENTS,
         report);
     ParityCheck.compare(
         format,
-        "ensemble.latents",
+        name + ".latents",
         result.latents(),
         check.tensor(entry, "final_latents"),
         ParityCheck.FINAL_LATENTS,
         report);
     ParityCheck.compare(
         format,
-        "ensemble.image",
+        name + ".image",
         result.images(),
         check.tensor(entry, "image"),
         ParityCheck.IMAGE,
         report);
   }
 
-  private void img2img(String format, ImageToImage refiner, Consumer<CaseResult> report)
+  private void img2img(
+      String format, String name, JsonNode entry, ImageToImage refiner, Consumer<CaseResult> report)
       throws IOException {
-    JsonNode entry = index.get("img2img");
     GenerationRequest request = request(entry);
     Capture capture = new Capture();
     GeneratedImages result =
@@ -193,31 +268,33 @@ final class RefinerParityCheck {
                 check.tensor(entry, "vae_posterior_eps").read(),
                 new float[][] {check.tensor(entry, "noise").read()}),
             capture);
-    timeIds(format, "img2img.time_ids", capture, 0, entry.get("add_time_ids_used"), report);
+    timeIds(format, name + ".time_ids", capture, 0, entry.get("add_time_ids_used"), report);
+    if (entry.has("image_latents")) {
+      ParityCheck.compare(
+          format,
+          name + ".image_latents",
+          capture.imageLatents == null ? new float[0] : capture.imageLatents.values(),
+          check.tensor(entry, "image_latents"),
+          ParityCheck.NETWORK_CALL,
+          report);
+      ParityCheck.compare(
+          format,
+          name + ".noised_latents",
+          capture.noisedLatents == null ? new float[0] : capture.noisedLatents.values(),
+          check.tensor(entry, "noised_latents"),
+          ParityCheck.NETWORK_CALL,
+          report);
+    }
     ParityCheck.compare(
         format,
-        "img2img.image_latents",
-        capture.imageLatents == null ? new float[0] : capture.imageLatents.values(),
-        check.tensor(entry, "image_latents"),
-        ParityCheck.NETWORK_CALL,
-        report);
-    ParityCheck.compare(
-        format,
-        "img2img.noised_latents",
-        capture.noisedLatents == null ? new float[0] : capture.noisedLatents.values(),
-        check.tensor(entry, "noised_latents"),
-        ParityCheck.NETWORK_CALL,
-        report);
-    ParityCheck.compare(
-        format,
-        "img2img.latents",
+        name + ".latents",
         result.latents(),
         check.tensor(entry, "final_latents"),
         ParityCheck.FINAL_LATENTS,
         report);
     ParityCheck.compare(
         format,
-        "img2img.image",
+        name + ".image",
         result.images(),
         check.tensor(entry, "output_image"),
         ParityCheck.IMAGE,

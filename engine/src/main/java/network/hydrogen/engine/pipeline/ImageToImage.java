@@ -27,7 +27,17 @@ public final class ImageToImage implements AutoCloseable {
   /** Builds the networks of {@code model} and its VAE encoder and opens their sessions. */
   public static ImageToImage load(StableDiffusionModel model, InferenceOptions options)
       throws IOException {
-    TextToImage pipeline = TextToImage.load(model, options);
+    return load(model, options, Adapters.NONE);
+  }
+
+  /**
+   * As {@link #load(StableDiffusionModel, InferenceOptions)} with {@code adapters} applied as
+   * {@link TextToImage#load(StableDiffusionModel, InferenceOptions, Adapters)} applies them (on the
+   * SDXL refiner: a LoRA to the networks it fits).
+   */
+  public static ImageToImage load(
+      StableDiffusionModel model, InferenceOptions options, Adapters adapters) throws IOException {
+    TextToImage pipeline = TextToImage.load(model, options, adapters);
     try {
       return new ImageToImage(
           pipeline, VaeEncoder.create(model.vae().config(), model.vae().weights(), options));

@@ -122,7 +122,26 @@ public final class PreparedTask {
    */
   public GeneratedImages run(InferenceOptions options, GenerationListener listener)
       throws IOException {
-    GeneratedImages images = generate(options, listener);
+    return checked(generate(options, Networks.FRESH, listener), options);
+  }
+
+  /**
+   * As {@link #run(InferenceOptions, GenerationListener)}, with the networks from {@code cache}:
+   * those of the previous task whose weights this task does not change are reused, the others
+   * replaced, and this task's stay open for the next.
+   */
+  public GeneratedImages run(
+      PipelineCache cache, InferenceOptions options, GenerationListener listener)
+      throws IOException {
+    GeneratedImages images;
+    try (PipelineCache.Lease lease = cache.lease()) {
+      images = generate(options, lease, listener);
+    }
+    return checked(images, options);
+  }
+
+  private GeneratedImages checked(GeneratedImages images, InferenceOptions options)
+      throws IOException {
     if (safetyChecker == null) {
       return images;
     }
@@ -142,12 +161,17 @@ public final class PreparedTask {
     }
   }
 
-  private GeneratedImages generate(InferenceOptions options, GenerationListener listener)
-      throws IOException {
+  /**
+   * The task's images: the base model with the task's adapters (and ControlNet), then for an
+   * ensemble the refiner with the same adapters where they fit it (see {@link TextToImage#load}).
+   */
+  private GeneratedImages generate(
+      InferenceOptions options, Networks networks, GenerationListener listener) throws IOException {
     ControlNetInput controlInput = control == null ? null : control.preprocess(options);
-    try (TextToImage pipeline = TextToImage.load(model, options, adapters, controlNet)) {
+    try (TextToImage pipeline = TextToImage.load(model, options, adapters, controlNet, networks)) {
       if (handover != null) {
-        try (TextToImage refiner = TextToImage.load(refinerModel, options)) {
+        try (TextToImage refiner =
+            TextToImage.load(refinerModel, options, adapters, null, networks)) {
           return Refiner.ensemble(
               pipeline,
               refiner,

@@ -1,6 +1,7 @@
 package network.hydrogen.engine.pipeline;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +17,12 @@ import network.hydrogen.engine.graph.TextEncoder;
 import network.hydrogen.engine.graph.UNet;
 import network.hydrogen.engine.graph.VaeDecoder;
 import network.hydrogen.engine.lora.Loras;
+import network.hydrogen.engine.model.ClipTextConfig;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.StableDiffusionModel;
+import network.hydrogen.engine.model.UNetConfig;
 import network.hydrogen.engine.model.VaeConfig;
+import network.hydrogen.engine.model.WeightSource;
 import network.hydrogen.engine.prompt.PromptConditioning;
 import network.hydrogen.engine.scheduler.Scheduler;
 import network.hydrogen.engine.scheduler.SchedulerRun;
@@ -42,8 +46,10 @@ public final class TextToImage implements AutoCloseable {
   private final SdxlConditioning sdxl;
   private final ControlNet controlNet;
   private final PromptConditioning prompts;
+  private final Networks networks;
 
   private TextToImage(
+      Networks networks,
       StableDiffusionModel model,
       ClipTokenizer tokenizer,
       TextEncoder textEncoder,
@@ -51,6 +57,7 @@ public final class TextToImage implements AutoCloseable {
       VaeDecoder vaeDecoder,
       SdxlConditioning sdxl,
       ControlNet controlNet) {
+    this.networks = networks;
     this.model = model;
     this.tokenizer = tokenizer;
     this.textEncoder = textEncoder;
@@ -99,13 +106,45 @@ public final class TextToImage implements AutoCloseable {
       Adapters adapters,
       ControlNetModel controlNetModel)
       throws IOException {
+    return load(model, options, adapters, controlNetModel, Networks.FRESH);
+  }
+
+  /**
+   * As {@link #load(StableDiffusionModel, InferenceOptions, Adapters, ControlNetModel)}, with the
+   * networks' sessions from {@code networks} (a {@link PipelineCache} lease reuses those whose
+   * weights are the same); closing the pipeline gives them back to it. On the SDXL refiner a LoRA
+   * patches the networks it fits ({@link Loras#applyWhereFits}): a base model's LoRA its {@code
+   * text_encoder_2}, which is the base model's OpenCLIP encoder.
+   */
+  public static TextToImage load(
+      StableDiffusionModel model,
+      InferenceOptions requested,
+      Adapters adapters,
+      ControlNetModel controlNetModel,
+      Networks networks)
+      throws IOException {
     if (controlNetModel != null) {
       ControlNets.requireCompatible(model, controlNetModel);
     }
-    if (model.isRefiner() && !adapters.loras().isEmpty()) {
-      throw new UnsupportedTaskException("LoRA on the SDXL refiner is not supported yet");
+    StableDiffusionModel patched =
+        model.isRefiner()
+            ? Loras.applyWhereFits(model, adapters.loras())
+            : Loras.apply(model, adapters.loras());
+    String slot = model.isRefiner() ? "refiner." : "";
+    List<WeightSource> loaded = new ArrayList<>();
+    if (!model.isRefiner()) {
+      loaded.add(patched.textEncoder().weights());
     }
-    StableDiffusionModel patched = Loras.apply(model, adapters.loras());
+    if (model.isSdxl()) {
+      loaded.add(patched.textEncoder2().weights());
+    }
+    loaded.add(patched.unet().weights());
+    loaded.add(model.vae().weights());
+    if (controlNetModel != null) {
+      loaded.add(controlNetModel.weights());
+    }
+    InferenceOptions options =
+        requested.withMemory(MemoryBudget.choose(requested.memory(), loaded));
     ClipTokenizer tokenizer = null;
     TextEncoder textEncoder = null;
     TextEncoder textEncoder2 = null;
@@ -121,9 +160,7 @@ public final class TextToImage implements AutoCloseable {
                     .map(embedding -> embedding.forFirstEncoder(model.isSdxl()))
                     .toList());
         tokenizer = embedded.tokenizer();
-        textEncoder =
-            TextEncoder.create(
-                embedded.textEncoder().config(), embedded.textEncoder().weights(), options);
+        textEncoder = textEncoder(networks, slot + "text_encoder", embedded, options);
       }
       SdxlConditioning sdxl = null;
       if (model.isSdxl()) {
@@ -132,9 +169,7 @@ public final class TextToImage implements AutoCloseable {
                 ClipTokenizer.load(model.tokenizer2()),
                 patched.textEncoder2(),
                 adapters.embeddings().stream().map(TextualInversion::forSecondEncoder).toList());
-        textEncoder2 =
-            TextEncoder.create(
-                embedded2.textEncoder().config(), embedded2.textEncoder().weights(), options);
+        textEncoder2 = textEncoder(networks, slot + "text_encoder_2", embedded2, options);
         sdxl =
             new SdxlConditioning(
                 tokenizer,
@@ -143,30 +178,75 @@ public final class TextToImage implements AutoCloseable {
                 textEncoder2,
                 model.forceZerosForEmptyPrompt());
       }
+      UNetConfig unetConfig = patched.unet().config();
+      WeightSource unetWeights = patched.unet().weights();
       if (controlNetModel == null) {
-        unet = UNet.create(patched.unet().config(), patched.unet().weights(), options);
+        unet =
+            networks.network(
+                slot + "unet",
+                "UNet",
+                unetConfig,
+                unetWeights,
+                options,
+                () -> UNet.create(unetConfig, unetWeights, options));
       } else {
-        unet = UNet.createWithControl(patched.unet().config(), patched.unet().weights(), options);
+        unet =
+            networks.network(
+                slot + "unet",
+                "UNet with ControlNet inputs",
+                unetConfig,
+                unetWeights,
+                options,
+                () -> UNet.createWithControl(unetConfig, unetWeights, options));
         controlNet =
-            ControlNet.create(controlNetModel.config(), controlNetModel.weights(), options);
+            networks.network(
+                slot + "controlnet",
+                "ControlNet",
+                controlNetModel.config(),
+                controlNetModel.weights(),
+                options,
+                () ->
+                    ControlNet.create(
+                        controlNetModel.config(), controlNetModel.weights(), options));
       }
       VaeDecoder vaeDecoder =
-          VaeDecoder.create(model.vae().config(), model.vae().weights(), options);
-      return new TextToImage(model, tokenizer, textEncoder, unet, vaeDecoder, sdxl, controlNet);
+          networks.network(
+              slot + "vae_decoder",
+              "VaeDecoder",
+              model.vae().config(),
+              model.vae().weights(),
+              options,
+              () -> VaeDecoder.create(model.vae().config(), model.vae().weights(), options));
+      return new TextToImage(
+          networks, model, tokenizer, textEncoder, unet, vaeDecoder, sdxl, controlNet);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(textEncoder, e);
-      closeQuietly(textEncoder2, e);
-      closeQuietly(unet, e);
-      closeQuietly(controlNet, e);
+      releaseQuietly(networks, textEncoder, e);
+      releaseQuietly(networks, textEncoder2, e);
+      releaseQuietly(networks, unet, e);
+      releaseQuietly(networks, controlNet, e);
       throw e;
     }
   }
 
-  private static void closeQuietly(AutoCloseable closeable, Exception failure) {
-    if (closeable != null) {
+  private static TextEncoder textEncoder(
+      Networks networks, String slot, Embeddings embedded, InferenceOptions options)
+      throws IOException {
+    ClipTextConfig config = embedded.textEncoder().config();
+    WeightSource weights = embedded.textEncoder().weights();
+    return networks.network(
+        slot,
+        "TextEncoder",
+        config,
+        weights,
+        options,
+        () -> TextEncoder.create(config, weights, options));
+  }
+
+  private static void releaseQuietly(Networks networks, AutoCloseable network, Exception failure) {
+    if (network != null) {
       try {
-        closeable.close();
-      } catch (Exception e) {
+        networks.release(network);
+      } catch (RuntimeException e) {
         failure.addSuppressed(e);
       }
     }
@@ -291,9 +371,18 @@ public final class TextToImage implements AutoCloseable {
   /** The conditioning of the request's UNet batch; {@code aesthetic} applies to refiners only. */
   Conditioning condition(
       GenerationRequest request, AestheticScore aesthetic, GenerationListener listener) {
-    return sdxl == null
-        ? new Conditioning(conditioning(request, listener), null)
-        : sdxlConditioning(request, aesthetic, listener);
+    try {
+      return sdxl == null
+          ? new Conditioning(conditioning(request, listener), null)
+          : sdxlConditioning(request, aesthetic, listener);
+    } finally {
+      if (textEncoder != null) {
+        textEncoder.unload();
+      }
+      if (sdxl != null) {
+        sdxl.textEncoder2().unload();
+      }
+    }
   }
 
   /** Refuses a control image without a ControlNet, and a ControlNet without one. */
@@ -380,6 +469,10 @@ public final class TextToImage implements AutoCloseable {
         latents[i] = runs[i].step(prediction, step, latents[i], noise.steps(i));
       }
       listener.onStep(step + 1 - begin, end - begin);
+    }
+    unet.unload();
+    if (controlNet != null) {
+      controlNet.unload();
     }
     return new Denoised(latents, unetNanos);
   }
@@ -552,6 +645,7 @@ public final class TextToImage implements AutoCloseable {
       }
       parameters[i] = parameters(request, request.seed() + i);
     }
+    vaeDecoder.unload();
     listener.onTensor(
         "final_latents",
         new FloatTensor(
@@ -597,15 +691,15 @@ public final class TextToImage implements AutoCloseable {
   @Override
   public void close() {
     if (controlNet != null) {
-      controlNet.close();
+      networks.release(controlNet);
     }
     if (textEncoder != null) {
-      textEncoder.close();
+      networks.release(textEncoder);
     }
     if (sdxl != null) {
-      sdxl.textEncoder2().close();
+      networks.release(sdxl.textEncoder2());
     }
-    unet.close();
-    vaeDecoder.close();
+    networks.release(unet);
+    networks.release(vaeDecoder);
   }
 }

@@ -30,6 +30,11 @@ class LorasTest {
 
   static final Path MODEL = Path.of("src/test/resources/engine-reference/sd15/model");
   static final Path SDXL_MODEL = Path.of("src/test/resources/engine-reference/sdxl/model");
+  static final Path REFINER_MODEL =
+      Path.of("src/test/resources/engine-reference/sdxl-refiner/model");
+  static final Path SDXL_LORA =
+      Path.of(
+          "src/test/resources/engine-reference/sdxl-lora/lora/tiny_locon_sdxl_kohya.safetensors");
   static final String TO_Q = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
   static final String FC1 = "text_model.encoder.layers.1.mlp.fc1";
   static final String CONV1 = "down_blocks.0.resnets.0.conv1";
@@ -212,6 +217,35 @@ class LorasTest {
         .hasMessageContaining(stem);
   }
 
+  @Test
+  void onTheRefinerABaseLoraPatchesTheSharedTextEncoderAndAUnetOnlyOneNothing() throws IOException {
+    StableDiffusionModel refiner = ModelFiles.open(REFINER_MODEL);
+    Lora base = new Lora(LoraFile.open(SDXL_LORA), 0.8);
+    String fc1 = "text_model.encoder.layers.0.mlp.fc1.weight";
+
+    StableDiffusionModel patched = Loras.applyWhereFits(refiner, List.of(base));
+
+    assertThat(patched.unet()).isSameAs(refiner.unet());
+    assertThat(patched.vae()).isSameAs(refiner.vae());
+    assertThat(values(patched.textEncoder2().weights(), fc1))
+        .isNotEqualTo(values(refiner.textEncoder2().weights(), fc1));
+    assertThat(values(patched.textEncoder2().weights(), fc1))
+        .containsExactly(
+            values(
+                Loras.apply(ModelFiles.open(SDXL_MODEL), List.of(base)).textEncoder2().weights(),
+                fc1));
+    long[] toQ = model.unet().weights().shape(TO_Q + ".weight");
+    Path unetOnly =
+        write(
+            new SafeTensorsWriter()
+                .add(tensor("unet." + TO_Q + ".lora_A.weight", random(2 * toQ[1], 9), 2, toQ[1]))
+                .add(tensor("unet." + TO_Q + ".lora_B.weight", random(toQ[0] * 2, 10), toQ[0], 2)));
+    StableDiffusionModel untouched =
+        Loras.applyWhereFits(refiner, List.of(new Lora(LoraFile.open(unetOnly), 1)));
+    assertThat(untouched.unet()).isSameAs(refiner.unet());
+    assertThat(untouched.textEncoder2()).isSameAs(refiner.textEncoder2());
+  }
+
   private static void addKohya(
       SafeTensorsWriter writer,
       String stem,
@@ -241,6 +275,9 @@ class LorasTest {
         Loras.apply(model, List.of(new Lora(lora, 0.25), new Lora(lora, 0.5))).unet().weights();
 
     assertMerged(twice, model.unet().weights(), TO_Q, up, down, 2, 0.75);
+    WeightSource same =
+        Loras.apply(model, List.of(new Lora(lora, 0.5), new Lora(lora, 0.5))).unet().weights();
+    assertMerged(same, model.unet().weights(), TO_Q, up, down, 2, 1.0);
   }
 
   @Test

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
  * v-prediction, non-square sizes, batches of two, an fp16 OpenCLIP single file) and sdxl (a tiny
  * SDXL base: two text encoders, pooled and size conditioning, forced-zero negative embeddings, an
  * SGM single file with a transposed OpenCLIP text projection) and sdxl-refiner (the refiner's
- * encoder and aesthetic time ids, the VAE encoder, the ensemble of experts with sdxl, img2img).
+ * encoder and aesthetic time ids, the VAE encoder, the ensemble of experts with sdxl, img2img), and
+ * sdxl-refiner-lora (a base LoRA in the ensemble, a refiner LoRA in img2img).
  */
 class ParityCheckTest {
 
@@ -36,6 +37,8 @@ class ParityCheckTest {
       Path.of("src/test/resources/engine-reference/sdxl-controlnet");
   static final Path SD15_TI = Path.of("src/test/resources/engine-reference/sd15-ti");
   static final Path SDXL_REFINER = Path.of("src/test/resources/engine-reference/sdxl-refiner");
+  static final Path SDXL_REFINER_LORA =
+      Path.of("src/test/resources/engine-reference/sdxl-refiner-lora");
   static final Path SD15_CONTROLNET =
       Path.of("src/test/resources/engine-reference/sd15-controlnet");
   static final Path SD15_COMPEL = Path.of("src/test/resources/engine-reference/sd15-compel");
@@ -116,6 +119,24 @@ class ParityCheckTest {
             "img2img.noised_latents",
             "img2img.latents",
             "img2img.image");
+  }
+
+  @Test
+  void everySdxlRefinerLoraCasePassesOnBothFormatsOfBothModels() throws IOException {
+    List<CaseResult> results = runAndRequireAllPassed(SDXL_REFINER_LORA);
+
+    assertThat(results.stream().map(CaseResult::name))
+        .containsSubsequence(
+            "text_embeddings.refiner_neg_text.prompt_embeds",
+            "text_embeddings.refiner_neg_text.negative_pooled",
+            "lora.ensemble.base_time_ids",
+            "lora.ensemble.refiner_time_ids",
+            "lora.ensemble.handover_latents",
+            "lora.ensemble.latents",
+            "lora.ensemble.image",
+            "lora.img2img.time_ids",
+            "lora.img2img.latents",
+            "lora.img2img.image");
   }
 
   @Test
@@ -313,6 +334,7 @@ class ParityCheckTest {
             SD15_TI,
             SDXL_TI,
             SDXL_REFINER,
+            SDXL_REFINER_LORA,
             SD15_CONTROLNET,
             SD15_COMPEL,
             SDXL_COMPEL,

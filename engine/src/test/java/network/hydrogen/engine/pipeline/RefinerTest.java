@@ -14,6 +14,7 @@ import java.util.Optional;
 import network.hydrogen.engine.controlnet.ControlImage;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.MemoryMode;
 import network.hydrogen.engine.model.ControlNetModel;
 import network.hydrogen.engine.model.ModelFiles;
 import network.hydrogen.task.TaskArgs;
@@ -232,6 +233,47 @@ class RefinerTest {
                       GenerationListener.none()))
           .hasMessageContaining("has no ControlNet");
     }
+  }
+
+  @Test
+  void networksLoadedOneStageAtATimeGiveTheSameImagesAsResidentOnes() throws IOException {
+    ControlNetModel controlNetModel =
+        ControlNetModel.open(REFERENCES.resolve("sdxl-controlnet/controlnet"));
+    ControlNetInput control =
+        new ControlNetInput(
+            ControlImage.decode(
+                Files.readAllBytes(REFERENCES.resolve("sdxl-controlnet/golden/control.png"))),
+            0.7);
+    Map<MemoryMode, float[]> images = new LinkedHashMap<>();
+    for (MemoryMode memory : new MemoryMode[] {MemoryMode.RESIDENT, MemoryMode.SEQUENTIAL}) {
+      InferenceOptions options = new InferenceOptions(1).withMemory(memory);
+      try (TextToImage base =
+              TextToImage.load(
+                  ModelFiles.open(REFERENCES.resolve("sdxl/model")),
+                  options,
+                  Adapters.NONE,
+                  controlNetModel);
+          TextToImage refiner =
+              TextToImage.load(
+                  ModelFiles.open(REFERENCES.resolve("sdxl-refiner/model")), options)) {
+        // twice: the second run reopens what the first unloaded
+        for (int run = 0; run < 2; run++) {
+          images.put(
+              memory,
+              Refiner.ensemble(
+                      base,
+                      refiner,
+                      request(6),
+                      new Refiner.Handover(0.8, 6, null),
+                      control,
+                      BatchNoise.seeded(3, 1),
+                      GenerationListener.none())
+                  .images());
+        }
+      }
+    }
+
+    assertThat(images.get(MemoryMode.SEQUENTIAL)).containsExactly(images.get(MemoryMode.RESIDENT));
   }
 
   @Test
