@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import network.hydrogen.engine.controlnet.ControlImage;
+import network.hydrogen.engine.embedding.TextualInversion;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.graph.MemoryMode;
@@ -41,6 +42,35 @@ class RefinerTest {
         1,
         "EulerDiscreteScheduler",
         null);
+  }
+
+  @Test
+  void theRefinerTakesAnSdxlEmbeddingsSecondVectorsAsTheBaseModelsSecondEncoderDoes()
+      throws IOException {
+    TextualInversion embedding =
+        TextualInversion.read(
+            REFERENCES.resolve("sdxl-ti/embeddings/fox-style-xl.safetensors"), null);
+    Adapters adapters = new Adapters(List.of(), List.of(embedding));
+    try (TextToImage base =
+            TextToImage.load(
+                ModelFiles.open(REFERENCES.resolve("sdxl/model")),
+                new InferenceOptions(1),
+                adapters);
+        TextToImage refiner =
+            TextToImage.load(
+                ModelFiles.open(REFERENCES.resolve("sdxl-refiner/model")),
+                new InferenceOptions(1),
+                adapters)) {
+      SdxlConditioning.Embeddings fromBase =
+          base.sdxl().orElseThrow().encode("a <fox-style-xl> in the snow", null);
+      SdxlConditioning.Embeddings fromRefiner =
+          refiner.sdxl().orElseThrow().encode("a <fox-style-xl> in the snow", null);
+
+      assertThat(refiner.sdxl().orElseThrow().tokenizer2().vocabSize())
+          .isEqualTo(base.sdxl().orElseThrow().tokenizer2().vocabSize());
+      // the refiner's text_encoder_2 is a copy of the base's: the same pooled embedding
+      assertThat(fromRefiner.pooled().values()).containsExactly(fromBase.pooled().values());
+    }
   }
 
   @Test
