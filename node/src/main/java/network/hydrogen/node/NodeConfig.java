@@ -18,6 +18,7 @@ import java.util.stream.Collectors;
 import network.hydrogen.chain.Deployment;
 import network.hydrogen.engine.graph.ExecutionProvider;
 import network.hydrogen.engine.graph.InferenceOptions;
+import network.hydrogen.engine.graph.MemoryMode;
 import network.hydrogen.engine.graph.Precision;
 import network.hydrogen.engine.library.DownloadSettings;
 
@@ -36,7 +37,8 @@ import network.hydrogen.engine.library.DownloadSettings;
  *     cache, the Hugging Face endpoint, tokens); empty: the folder only
  * @param dataDir the node's database (current task, nonces, results, history) and images
  * @param gpu the GPU to declare when joining; empty: detected (nvidia-smi, else the CPU and RAM)
- * @param inference how the engine runs (threads, execution provider, device, precision)
+ * @param inference how the engine runs (threads, execution provider, device, precision, memory
+ *     mode)
  * @param webUiHost the address the WebUI binds (127.0.0.1 unless configured)
  * @param webUiPort the WebUI's port
  * @param headless no WebUI: join on start, quit on SIGTERM after the running task
@@ -197,7 +199,8 @@ public record NodeConfig(
             s.integer("threads", 0),
             s.choice("provider", ExecutionProvider.class, ExecutionProvider.AUTO),
             s.integer("device", 0),
-            s.choice("precision", Precision.class, Precision.AUTO));
+            s.choice("precision", Precision.class, Precision.AUTO),
+            s.choice("memory", MemoryMode.class, MemoryMode.AUTO));
 
     URI relay;
     String relayText = s.get("relay-url").orElseThrow(() -> s.missing("relay-url", ""));
