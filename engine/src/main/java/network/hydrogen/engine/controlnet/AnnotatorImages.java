@@ -57,6 +57,11 @@ public final class AnnotatorImages {
       return cropped;
     }
 
+    /** {@link #crop} of a one-channel map of the padded size, as a grey control image. */
+    public ControlImage grey(byte[] map) {
+      return AnnotatorImages.grey(crop(map, 1), width, height);
+    }
+
     /** {@link #crop} of a three-channel map of the padded size, as a control image. */
     public ControlImage crop(ControlImage map) {
       return new ControlImage(width, height, crop(map.rgb(), 3));

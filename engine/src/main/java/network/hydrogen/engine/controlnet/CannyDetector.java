@@ -22,6 +22,6 @@ record CannyDetector(int lowThreshold, int highThreshold) implements Preprocesso
     ControlImage input = padded.image();
     byte[] edges =
         Canny.edges(input.rgb(), input.height(), input.width(), 3, lowThreshold, highThreshold);
-    return AnnotatorImages.grey(padded.crop(edges, 1), image.width(), image.height());
+    return padded.grey(edges);
   }
 }

@@ -62,12 +62,7 @@ public final class DwposeDetector implements Preprocessor {
     ControlImage input = padded.image();
     int height = input.height();
     int width = input.width();
-    byte[] bgr = new byte[input.rgb().length];
-    for (int i = 0; i < bgr.length; i += 3) {
-      bgr[i] = input.rgb()[i + 2];
-      bgr[i + 1] = input.rgb()[i + 1];
-      bgr[i + 2] = input.rgb()[i];
-    }
+    byte[] bgr = OpenposeImages.bgr(input.rgb());
     DwposeWholebody.People people;
     try (AnnotatorNetwork detector =
             AnnotatorNetwork.open("the DWPose person detector", detectorModel, options);

@@ -35,7 +35,8 @@ record HedDetector(Path model, boolean scribble, boolean safe) implements Prepro
     int height = input.height();
     int width = input.width();
     Map<String, FloatTensor> outputs =
-        EdgeMaps.run("the HED annotator", model, EdgeMaps.planar(input, false, 1f, 0f), options);
+        AnnotatorTensors.outputs(
+            "the HED annotator", model, AnnotatorTensors.planar(input, false, 1f, 0f), options);
     float[] sum = new float[width * height];
     for (int k = 0; k < SIDES; k++) {
       int sideHeight = height >> k;
@@ -64,6 +65,6 @@ record HedDetector(Path model, boolean scribble, boolean safe) implements Prepro
     if (scribble) {
       map = EdgeMaps.scribble(map, width, height);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 }

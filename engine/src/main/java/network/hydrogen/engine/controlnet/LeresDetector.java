@@ -74,7 +74,7 @@ record LeresDetector(Path network, Path merge, int thrA, int thrB) implements Pr
       }
       map[i] = (byte) value;
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 
   /** LeReS' input: {@code image} in BGR as {@code (x - mean) / std}, x in 0..255. */

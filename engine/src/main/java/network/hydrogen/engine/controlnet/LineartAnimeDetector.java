@@ -36,7 +36,8 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
         EdgeMaps.runToMap(
             "the lineart_anime annotator",
             model,
-            EdgeMaps.planar(new ControlImage(feedWidth, feedHeight, feed), false, 127.5f, 1f),
+            AnnotatorTensors.planar(
+                new ControlImage(feedWidth, feedHeight, feed), false, 127.5f, 1f),
             "line",
             options);
     for (int i = 0; i < line.length; i++) {
@@ -49,7 +50,7 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
     for (int i = 0; i < resized.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(resized[i]));
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 
   private static int multipleOf256(int size) {

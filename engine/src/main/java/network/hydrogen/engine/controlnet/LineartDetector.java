@@ -31,13 +31,13 @@ record LineartDetector(Path model) implements Preprocessor {
         EdgeMaps.runToMap(
             "the lineart annotator",
             model,
-            EdgeMaps.planar(input, false, 255f, 0f),
+            AnnotatorTensors.planar(input, false, 255f, 0f),
             "line",
             options);
     byte[] map = new byte[line.length];
     for (int i = 0; i < line.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(line[i] * 255f));
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
@@ -80,8 +79,7 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
       FloatTensor input = FaceMesh.crop(image, letterbox, FaceMesh.DETECTOR_SIZE, false, -1f, 1f);
       float[] boxes = null;
       float[] scores = null;
-      for (FloatTensor output :
-          network.run(Map.of(network.inputNames().getFirst(), input)).values()) {
+      for (FloatTensor output : AnnotatorTensors.outputs(network, input).values()) {
         if (output.dim(output.rank() - 1) == 16) {
           boxes = output.values();
         } else {
@@ -117,8 +115,7 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
                 roi.rotation());
         FloatTensor crop = FaceMesh.crop(image, pixels, FaceMesh.LANDMARK_SIZE, true, 0f, 1f);
         List<float[]> outputs = new ArrayList<>();
-        network
-            .run(Map.of(network.inputNames().getFirst(), crop))
+        AnnotatorTensors.outputs(network, crop)
             .values()
             .forEach(tensor -> outputs.add(tensor.values()));
         float[] landmarks = FaceMesh.landmarks(outputs, roi);

@@ -26,7 +26,7 @@ record MidasDetector(Path network) implements Preprocessor {
         AnnotatorTensors.run(
             "the MiDaS annotator",
             network,
-            AnnotatorTensors.planar(input, false, (channel, value) -> value / 127.5f - 1f),
+            AnnotatorTensors.planar(input, false, 127.5f, 1f),
             new long[] {1, input.height(), input.width()},
             options);
     float[] values = depth.values();
@@ -42,6 +42,6 @@ record MidasDetector(Path network) implements Preprocessor {
     for (int i = 0; i < values.length; i++) {
       map[i] = AnnotatorTensors.toUint8((values[i] - min) / max);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 }

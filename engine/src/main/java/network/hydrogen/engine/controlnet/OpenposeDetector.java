@@ -131,7 +131,7 @@ public final class OpenposeDetector implements Preprocessor {
   List<Pose> detect(ControlImage image, InferenceOptions options) throws IOException {
     int height = image.height();
     int width = image.width();
-    byte[] bgr = bgr(image.rgb());
+    byte[] bgr = OpenposeImages.bgr(image.rgb());
     List<OpenposeBody.Person> people;
     try (AnnotatorNetwork body =
         AnnotatorNetwork.open("the OpenPose body network", bodyModel, options)) {
@@ -201,16 +201,5 @@ public final class OpenposeDetector implements Preprocessor {
       points[i] = new float[] {px / (float) width, py / (float) height};
     }
     return points;
-  }
-
-  /** RGB to BGR, as {@code oriImg[:, :, ::-1]}. */
-  private static byte[] bgr(byte[] rgb) {
-    byte[] bgr = new byte[rgb.length];
-    for (int i = 0; i < rgb.length; i += 3) {
-      bgr[i] = rgb[i + 2];
-      bgr[i + 1] = rgb[i + 1];
-      bgr[i + 2] = rgb[i];
-    }
-    return bgr;
   }
 }

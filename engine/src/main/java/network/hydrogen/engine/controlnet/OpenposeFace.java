@@ -53,11 +53,10 @@ final class OpenposeFace {
   static List<int[]> keypoints(AnnotatorNetwork network, byte[] crop, int height, int width) {
     byte[] resized = OpenposeImages.resizeTo(crop, height, width, INPUT_SIZE, INPUT_SIZE);
     Map<String, FloatTensor> outputs =
-        network.run(
-            Map.of(
-                "image",
-                OpenposeImages.networkInput(
-                    new OpenposeImages.Padded(resized, INPUT_SIZE, INPUT_SIZE))));
+        AnnotatorTensors.outputs(
+            network,
+            OpenposeImages.networkInput(
+                new OpenposeImages.Padded(resized, INPUT_SIZE, INPUT_SIZE)));
     FloatTensor heatmaps = outputs.get("heatmap");
     int channels = (int) heatmaps.dim(1);
     int mapHeight = (int) heatmaps.dim(2);

@@ -31,7 +31,7 @@ record PidiNetDetector(Path model, boolean scribble, boolean safe, boolean apply
         EdgeMaps.runToMap(
             "the PiDiNet annotator",
             model,
-            EdgeMaps.planar(input, true, 255f, 0f),
+            AnnotatorTensors.planar(input, true, 255f, 0f),
             "edge",
             options);
     float[] level = applyFilter || !safe ? edge : AnnotatorImages.safeStep(edge, 2);
@@ -44,6 +44,6 @@ record PidiNetDetector(Path model, boolean scribble, boolean safe, boolean apply
     if (scribble) {
       map = EdgeMaps.scribble(map, input.width(), input.height());
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 }

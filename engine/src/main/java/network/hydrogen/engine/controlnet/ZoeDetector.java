@@ -35,7 +35,7 @@ record ZoeDetector(Path network, boolean gammaCorrected) implements Preprocessor
     ControlImage input = padded.image();
     int height = input.height();
     int width = input.width();
-    float[] rgb = AnnotatorTensors.planar(input, false, (channel, value) -> value / 255f).values();
+    float[] rgb = AnnotatorTensors.planar(input, false, 255f, 0f).values();
     float[] depth = infer(rgb, height, width, options);
     float[] mirrored =
         mirror(infer(mirror(rgb, 3, height, width), height, width, options), 1, height, width);
@@ -53,7 +53,7 @@ record ZoeDetector(Path network, boolean gammaCorrected) implements Preprocessor
       }
       map[i] = AnnotatorTensors.toUint8(relative);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return padded.grey(map);
   }
 
   /** DepthModel._infer_with_pad_aug on planar RGB in 0..1: the depth at height x width. */
