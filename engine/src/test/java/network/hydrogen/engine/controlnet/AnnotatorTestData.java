@@ -1,5 +1,8 @@
 package network.hydrogen.engine.controlnet;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,16 +10,32 @@ import java.util.Base64;
 import network.hydrogen.task.TaskArgs;
 import network.hydrogen.task.Tasks;
 
-/** The task the annotators' end-to-end tests run: a ControlNet task preprocessing a test image. */
-final class AnnotatorTask {
+/**
+ * What the annotators' tests read from the reference data of {@code tools/annotators/}: PNG images,
+ * raw little-endian float32 arrays, and the ControlNet task that preprocesses a test image.
+ */
+public final class AnnotatorTestData {
 
-  private AnnotatorTask() {}
+  private AnnotatorTestData() {}
+
+  /** The PNG file {@code file} as a control image. */
+  public static ControlImage png(Path file) throws IOException {
+    return ControlImage.decode(Files.readAllBytes(file));
+  }
+
+  /** The little-endian float32 values in {@code file} (numpy's {@code astype("<f4").tofile}). */
+  public static float[] floats(Path file) throws IOException {
+    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    float[] values = new float[bytes.remaining() / 4];
+    bytes.asFloatBuffer().get(values);
+    return values;
+  }
 
   /**
    * A task whose control image is the PNG file {@code image}, preprocessed by {@code preprocess}
    * (the JSON of its {@code controlnet.preprocess}).
    */
-  static TaskArgs of(Path image, String preprocess) throws Exception {
+  public static TaskArgs task(Path image, String preprocess) throws Exception {
     String url =
         "data:image/png;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(image));
     String json =
