@@ -16,9 +16,9 @@ Needs controlnet_aux's source on PYTHONPATH (its src/ folder) and torch, timm, e
 onnxruntime, opencv-python-headless, scikit-image, pillow. The ONNX graphs hold the networks only;
 everything the detectors do around them is the engine's (see tools/annotators/README.md, "depth").
 """
-import argparse
 import json
 import os
+import sys
 import types
 
 import cv2
@@ -28,6 +28,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+
+import annotator_tool
+
+annotator_tool.bare_package("controlnet_aux")
 
 OUT = "engine/src/test/resources/annotators/depth/"
 OPSET = 17
@@ -560,19 +564,13 @@ def reference(_):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    export_parser = commands.add_parser("export")
-    export_parser.add_argument("--checkpoints", default=".")
-    export_parser.add_argument("--out", required=True)
-    export_parser.add_argument("--random", action="store_true")
-    export_parser.add_argument("--only", default="")
-    export_parser.set_defaults(run=export)
-    reference_parser = commands.add_parser("reference")
-    reference_parser.set_defaults(run=reference)
-    args = parser.parse_args()
-    args.run(args)
+    def export_arguments(parser):
+        parser.add_argument("--only", default="", help="comma-separated: " + ",".join(list(EXPORTS) + ["leres_merge"]))
+
+    annotator_tool.run(__doc__, export, reference,
+                       "folder with lllyasviel/Annotators' .pt/.pth files",
+                       export_arguments=export_arguments)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
