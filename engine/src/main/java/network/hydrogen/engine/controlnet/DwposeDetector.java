@@ -58,8 +58,11 @@ public final class DwposeDetector implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
     byte[] bgr = OpenposeImages.bgr(input.rgb());
@@ -72,7 +75,7 @@ public final class DwposeDetector implements Preprocessor {
     }
     byte[] canvas = new byte[3 * width * height];
     draw(canvas, height, width, people);
-    return padded.crop(new ControlImage(width, height, canvas));
+    return new ControlImage(width, height, canvas);
   }
 
   /**

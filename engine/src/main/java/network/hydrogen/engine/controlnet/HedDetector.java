@@ -30,8 +30,11 @@ record HedDetector(Path model, boolean scribble, boolean safe) implements Prepro
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
     Map<String, FloatTensor> outputs =
@@ -65,6 +68,6 @@ record HedDetector(Path model, boolean scribble, boolean safe) implements Prepro
     if (scribble) {
       map = EdgeMaps.scribble(map, width, height);
     }
-    return padded.grey(map);
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

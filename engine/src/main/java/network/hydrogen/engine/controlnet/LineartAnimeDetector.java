@@ -23,8 +23,11 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
     int feedHeight = multipleOf256(height);
@@ -50,7 +53,7 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
     for (int i = 0; i < resized.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(resized[i]));
     }
-    return padded.grey(map);
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 
   private static int multipleOf256(int size) {

@@ -25,8 +25,11 @@ record LineartDetector(Path model) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     float[] line =
         EdgeMaps.runToMap(
             "the lineart annotator",
@@ -38,6 +41,6 @@ record LineartDetector(Path model) implements Preprocessor {
     for (int i = 0; i < line.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(line[i] * 255f));
     }
-    return padded.grey(map);
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

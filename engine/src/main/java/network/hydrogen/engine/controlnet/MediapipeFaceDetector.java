@@ -54,8 +54,11 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     List<float[]> faces = faces(input, options);
     int width = input.width();
     int height = input.height();
@@ -65,7 +68,7 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
         draw(map, width, height, face);
       }
     }
-    return padded.crop(new ControlImage(width, height, map));
+    return new ControlImage(width, height, map);
   }
 
   /** FaceMesh's landmarks (x, y normalized, interleaved) of each face found in {@code image}. */

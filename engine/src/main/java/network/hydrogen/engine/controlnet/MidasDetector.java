@@ -20,8 +20,11 @@ record MidasDetector(Path network) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     FloatTensor depth =
         AnnotatorTensors.run(
             "the MiDaS annotator",
@@ -42,6 +45,6 @@ record MidasDetector(Path network) implements Preprocessor {
     for (int i = 0; i < values.length; i++) {
       map[i] = AnnotatorTensors.toUint8((values[i] - min) / max);
     }
-    return padded.grey(map);
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

@@ -46,8 +46,11 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     FloatTensor output =
         AnnotatorTensors.run("the M-LSD annotator", model, networkInput(input), null, options);
     byte[] map = new byte[3 * input.width() * input.height()];
@@ -55,7 +58,7 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
       OpenCvDraw.line(
           map, input.height(), input.width(), line[0], line[1], line[2], line[3], WHITE, 1);
     }
-    return padded.crop(new ControlImage(input.width(), input.height(), map));
+    return new ControlImage(input.width(), input.height(), map);
   }
 
   /**

@@ -108,8 +108,11 @@ public final class OpenposeDetector implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     List<Pose> poses = detect(input, options);
     byte[] canvas = new byte[3 * input.width() * input.height()];
     for (Pose pose : poses) {
@@ -124,7 +127,7 @@ public final class OpenposeDetector implements Preprocessor {
         OpenposeDrawing.face(canvas, input.height(), input.width(), pose.face());
       }
     }
-    return padded.crop(new ControlImage(input.width(), input.height(), canvas));
+    return new ControlImage(input.width(), input.height(), canvas);
   }
 
   /** {@code detect_poses} on an RGB image: the people found, with hands and faces as configured. */

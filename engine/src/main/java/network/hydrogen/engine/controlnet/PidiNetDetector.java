@@ -25,8 +25,11 @@ record PidiNetDetector(Path model, boolean scribble, boolean safe, boolean apply
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     float[] edge =
         EdgeMaps.runToMap(
             "the PiDiNet annotator",
@@ -44,6 +47,6 @@ record PidiNetDetector(Path model, boolean scribble, boolean safe, boolean apply
     if (scribble) {
       map = EdgeMaps.scribble(map, input.width(), input.height());
     }
-    return padded.grey(map);
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

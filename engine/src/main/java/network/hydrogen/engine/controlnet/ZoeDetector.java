@@ -31,8 +31,11 @@ record ZoeDetector(Path network, boolean gammaCorrected) implements Preprocessor
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
     float[] rgb = AnnotatorTensors.planar(input, false, 255f, 0f).values();
@@ -53,7 +56,7 @@ record ZoeDetector(Path network, boolean gammaCorrected) implements Preprocessor
       }
       map[i] = AnnotatorTensors.toUint8(relative);
     }
-    return padded.grey(map);
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 
   /** DepthModel._infer_with_pad_aug on planar RGB in 0..1: the depth at height x width. */
