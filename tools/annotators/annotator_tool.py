@@ -20,16 +20,18 @@ def bare_package(name):
     sys.modules[name] = package
 
 
-def run(doc, export, reference, checkpoints_help, reference_arguments=None):
+def run(doc, export, reference, checkpoints_help, reference_arguments=None, export_arguments=None):
     """Parses the command line: `export --checkpoints DIR --out MODELS/annotators [--random]` calls
-    export(args), `reference` calls reference(args); reference_arguments(parser) may add options
-    to `reference`."""
+    export(args), `reference` calls reference(args); reference_arguments(parser) and
+    export_arguments(parser) may add options to `reference` and `export`."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     exporting = commands.add_parser("export", help="real checkpoints (or --random weights) to ONNX")
     exporting.add_argument("--checkpoints", help=checkpoints_help)
     exporting.add_argument("--out", required=True, help="the models folder's annotators/ folder")
     exporting.add_argument("--random", action="store_true", help="random weights, no checkpoints")
+    if export_arguments:
+        export_arguments(exporting)
     referencing = commands.add_parser("reference", help="tiny stand-ins and test data for the engine's tests")
     if reference_arguments:
         reference_arguments(referencing)

@@ -16,9 +16,10 @@ Needs controlnet_aux's source on PYTHONPATH (its src/ folder) and torch, timm, e
 onnxruntime, opencv-python-headless, scikit-image, pillow. The ONNX graphs hold the networks only;
 everything the detectors do around them is the engine's (see tools/annotators/README.md, "depth").
 """
-import argparse
+import functools
 import json
 import os
+import sys
 import types
 
 import cv2
@@ -28,6 +29,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
+
+import annotator_tool
+
+annotator_tool.bare_package("controlnet_aux")
 
 OUT = "engine/src/test/resources/annotators/depth/"
 OPSET = 17
@@ -66,11 +71,12 @@ def check_onnx(module, path, input_name, sizes, scale=1.0, channels=3):
 # --- MiDaS (DPT-Hybrid) ---------------------------------------------------------------------------
 
 
-def export_friendly_forward_vit(pretrained, x):
-    """controlnet_aux's midas forward_vit, with its nn.Unflatten (which needs Python ints, so
-    cannot follow a traced height and width) written as the equivalent reshape."""
+def export_friendly_forward_adapted_unflatten(pretrained, x, function_name="forward_features"):
+    """controlnet_aux's midas forward_vit (function_name "forward_flex") and the zoe midas_repo's
+    forward_adapted_unflatten, with their nn.Unflatten (which needs Python ints, so cannot follow a
+    traced height and width) written as the equivalent reshape."""
     _, _, h, w = x.shape
-    pretrained.model.forward_flex(x)
+    getattr(pretrained.model, function_name)(x)
     layers = []
     posts = [pretrained.act_postprocess1, pretrained.act_postprocess2,
              pretrained.act_postprocess3, pretrained.act_postprocess4]
@@ -86,7 +92,7 @@ def export_friendly_forward_vit(pretrained, x):
 def midas_network(checkpoint):
     import controlnet_aux.midas.midas.dpt_depth as dpt
 
-    dpt.forward_vit = export_friendly_forward_vit
+    dpt.forward_vit = functools.partial(export_friendly_forward_adapted_unflatten, function_name="forward_flex")
     return dpt.DPTDepthModel(path=checkpoint, backbone="vitb_rn50_384", non_negative=True).eval()
 
 
@@ -132,23 +138,6 @@ def leres_network(checkpoint):
 
 
 # --- ZoeDepth (ZoeD_M12_N: BEiT-L 384 MiDaS core, metric head) ----------------------------------
-
-
-def export_friendly_forward_adapted_unflatten(pretrained, x, function_name="forward_features"):
-    """The zoe midas_repo's forward_adapted_unflatten with its nn.Unflatten as a reshape (as in
-    export_friendly_forward_vit)."""
-    _, _, h, w = x.shape
-    getattr(pretrained.model, function_name)(x)
-    layers = []
-    posts = [pretrained.act_postprocess1, pretrained.act_postprocess2,
-             pretrained.act_postprocess3, pretrained.act_postprocess4]
-    for index, post in enumerate(posts):
-        layer = post[0:2](pretrained.activations[str(index + 1)])
-        if layer.ndim == 3:
-            layer = layer.reshape(layer.shape[0], layer.shape[1],
-                                  h // pretrained.model.patch_size[1], w // pretrained.model.patch_size[0])
-        layers.append(post[3:len(post)](layer))
-    return layers
 
 
 def relative_position_index(height, width):
@@ -560,19 +549,13 @@ def reference(_):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    export_parser = commands.add_parser("export")
-    export_parser.add_argument("--checkpoints", default=".")
-    export_parser.add_argument("--out", required=True)
-    export_parser.add_argument("--random", action="store_true")
-    export_parser.add_argument("--only", default="")
-    export_parser.set_defaults(run=export)
-    reference_parser = commands.add_parser("reference")
-    reference_parser.set_defaults(run=reference)
-    args = parser.parse_args()
-    args.run(args)
+    def export_arguments(parser):
+        parser.add_argument("--only", default="", help="comma-separated: " + ",".join(list(EXPORTS) + ["leres_merge"]))
+
+    annotator_tool.run(__doc__, export, reference,
+                       "folder with lllyasviel/Annotators' .pt/.pth files",
+                       export_arguments=export_arguments)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

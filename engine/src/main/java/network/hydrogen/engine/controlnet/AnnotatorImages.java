@@ -7,10 +7,10 @@ import network.hydrogen.engine.image.OpenCvFilter;
  * runs at the image's own resolution: the image is padded at the bottom and right to multiples of
  * 64 by repeating its edge pixels ({@link #pad64}), the detector runs on that with {@code
  * detect_resolution} and {@code image_resolution} at the padded short side (so its own {@code
- * resize_image} changes nothing), and its map is cropped back ({@link Padded#crop}). The other
- * helpers ({@link #nms}, {@link #safeStep}, {@link #hwc3}, {@link #minMaxNorm}) compute as
- * controlnet_aux 0.0.10 does with numpy 2 and opencv-python-headless 5.0.0 (float32 where numpy's
- * arithmetic is float32).
+ * resize_image} changes nothing), and its map is cropped back ({@link Padded#crop}); {@link
+ * #atOwnResolution} does all three for a detector. The other helpers ({@link #nms}, {@link
+ * #safeStep}, {@link #hwc3}, {@link #minMaxNorm}) compute as controlnet_aux 0.0.10 does with numpy
+ * 2 and opencv-python-headless 5.0.0 (float32 where numpy's arithmetic is float32).
  */
 public final class AnnotatorImages {
 
@@ -61,6 +61,22 @@ public final class AnnotatorImages {
     public ControlImage crop(ControlImage map) {
       return new ControlImage(width, height, crop(map.rgb(), 3));
     }
+  }
+
+  /** What a detector computes on the padded image: its map, of the padded size. */
+  @FunctionalInterface
+  public interface PaddedMap<E extends Exception> {
+    ControlImage of(ControlImage padded) throws E;
+  }
+
+  /**
+   * The resolution rule: {@code detector}'s map of {@code image} padded to multiples of 64 ({@link
+   * #pad64}), cropped back to the image's size.
+   */
+  public static <E extends Exception> ControlImage atOwnResolution(
+      ControlImage image, PaddedMap<E> detector) throws E {
+    Padded padded = pad64(image);
+    return padded.crop(detector.of(padded.image()));
   }
 
   /** {@code image} padded at the bottom and right to multiples of 64 by edge replication. */

@@ -9,8 +9,9 @@ import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 
 /**
- * The float32 tensors the depth and normal annotators give their networks and read back, with the
- * same float steps controlnet_aux takes in torch and numpy, so that the maps match its bit for bit.
+ * The float32 tensors the annotators give their networks and read back, with the same float steps
+ * controlnet_aux takes in torch and numpy, so that the maps match its bit for bit; and the one way
+ * they open, run and close a network.
  */
 final class AnnotatorTensors {
 
@@ -40,6 +41,30 @@ final class AnnotatorTensors {
   }
 
   /**
+   * {@code image} as a (1, 3, H, W) tensor of {@code value / divisor - offset} per 8-bit sample (in
+   * float32, as torch computes it), its channels in RGB order or, with {@code bgr}, reversed.
+   */
+  static FloatTensor planar(ControlImage image, boolean bgr, float divisor, float offset) {
+    return planar(image, bgr, (channel, value) -> value / divisor - offset);
+  }
+
+  /**
+   * Opens the network in {@code file} (called {@code name} in messages), runs it on {@code input}
+   * (its single input) and closes it: all its outputs, by name.
+   */
+  static Map<String, FloatTensor> outputs(
+      String name, Path file, FloatTensor input, InferenceOptions options) throws IOException {
+    try (AnnotatorNetwork network = AnnotatorNetwork.open(name, file, options)) {
+      return outputs(network, input);
+    }
+  }
+
+  /** All outputs, by name, of an open network run on {@code input} (its single input). */
+  static Map<String, FloatTensor> outputs(AnnotatorNetwork network, FloatTensor input) {
+    return network.run(Map.of(network.inputNames().getFirst(), input));
+  }
+
+  /**
    * Runs the network in {@code file} on {@code input} (its single input) and returns its first
    * output, which must have {@code expectedShape} (when not null).
    *
@@ -58,8 +83,7 @@ final class AnnotatorTensors {
   static FloatTensor run(
       AnnotatorNetwork network, String name, Path file, FloatTensor input, long[] expectedShape)
       throws IOException {
-    Map<String, FloatTensor> outputs = network.run(Map.of(network.inputNames().get(0), input));
-    FloatTensor output = outputs.get(network.outputNames().get(0));
+    FloatTensor output = outputs(network, input).get(network.outputNames().getFirst());
     if (expectedShape != null && !Arrays.equals(output.shape(), expectedShape)) {
       throw new IllegalStateException(
           name

@@ -18,10 +18,13 @@ record CannyDetector(int lowThreshold, int highThreshold) implements Preprocesso
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) {
     byte[] edges =
         Canny.edges(input.rgb(), input.height(), input.width(), 3, lowThreshold, highThreshold);
-    return AnnotatorImages.grey(padded.crop(edges, 1), image.width(), image.height());
+    return AnnotatorImages.grey(edges, input.width(), input.height());
   }
 }

@@ -58,16 +58,14 @@ public final class DwposeDetector implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
-    byte[] bgr = new byte[input.rgb().length];
-    for (int i = 0; i < bgr.length; i += 3) {
-      bgr[i] = input.rgb()[i + 2];
-      bgr[i + 1] = input.rgb()[i + 1];
-      bgr[i + 2] = input.rgb()[i];
-    }
+    byte[] bgr = OpenposeImages.bgr(input.rgb());
     DwposeWholebody.People people;
     try (AnnotatorNetwork detector =
             AnnotatorNetwork.open("the DWPose person detector", detectorModel, options);
@@ -77,7 +75,7 @@ public final class DwposeDetector implements Preprocessor {
     }
     byte[] canvas = new byte[3 * width * height];
     draw(canvas, height, width, people);
-    return padded.crop(new ControlImage(width, height, canvas));
+    return new ControlImage(width, height, canvas);
   }
 
   /**

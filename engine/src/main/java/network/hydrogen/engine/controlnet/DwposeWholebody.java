@@ -74,11 +74,8 @@ final class DwposeWholebody {
       }
     }
     FloatTensor output =
-        detector
-            .run(
-                Map.of(
-                    detector.inputNames().get(0),
-                    new FloatTensor(new long[] {1, 3, DETECT_SIZE, DETECT_SIZE}, input)))
+        AnnotatorTensors.outputs(
+                detector, new FloatTensor(new long[] {1, 3, DETECT_SIZE, DETECT_SIZE}, input))
             .values()
             .iterator()
             .next();
@@ -179,18 +176,12 @@ final class DwposeWholebody {
     byte[] crop =
         OpenCvWarp.warpAffine(
             bgr, height, width, 3, matrix, POSE_HEIGHT, POSE_WIDTH, new double[] {0, 0, 0});
-    int plane = POSE_WIDTH * POSE_HEIGHT;
-    float[] input = new float[3 * plane];
-    for (int i = 0; i < plane; i++) {
-      for (int c = 0; c < 3; c++) {
-        input[c * plane + i] = (float) (((crop[3 * i + c] & 0xff) - MEAN[c]) / STD[c]);
-      }
-    }
-    Map<String, FloatTensor> outputs =
-        pose.run(
-            Map.of(
-                pose.inputNames().get(0),
-                new FloatTensor(new long[] {1, 3, POSE_HEIGHT, POSE_WIDTH}, input)));
+    FloatTensor input =
+        AnnotatorTensors.planar(
+            new ControlImage(POSE_WIDTH, POSE_HEIGHT, crop),
+            false,
+            (channel, value) -> (float) ((value - MEAN[channel]) / STD[channel]));
+    Map<String, FloatTensor> outputs = AnnotatorTensors.outputs(pose, input);
     FloatTensor simccX = outputs.get(pose.outputNames().get(0));
     FloatTensor simccY = outputs.get(pose.outputNames().get(1));
     int count = (int) simccX.dim(1);

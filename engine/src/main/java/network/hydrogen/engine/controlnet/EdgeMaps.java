@@ -4,45 +4,19 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceException;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.image.OpenCvFilter;
 
 /**
- * The steps the edge annotators (HED, PiDiNet, lineart) share around their networks: the image as
- * the network's input tensor (M-LSD's too), a map read from the network's outputs, and the scribble
- * post-process of controlnet_aux's HED and PiDiNet detectors.
+ * The steps the edge annotators (HED, PiDiNet, lineart) share around their networks: a map read
+ * from the network's outputs, and the scribble post-process of controlnet_aux's HED and PiDiNet
+ * detectors.
  */
 final class EdgeMaps {
 
   private EdgeMaps() {}
-
-  /**
-   * {@code image} as a {@code 1x3xHxW} tensor of {@code value / divisor - offset} per 8-bit sample
-   * (in float32, as torch computes it), its channels in RGB order or, with {@code bgr}, reversed.
-   */
-  static FloatTensor planar(ControlImage image, boolean bgr, float divisor, float offset) {
-    int plane = image.width() * image.height();
-    float[] values = new float[3 * plane];
-    byte[] rgb = image.rgb();
-    for (int channel = 0; channel < 3; channel++) {
-      int source = bgr ? 2 - channel : channel;
-      for (int i = 0; i < plane; i++) {
-        values[channel * plane + i] = (rgb[3 * i + source] & 0xff) / divisor - offset;
-      }
-    }
-    return new FloatTensor(new long[] {1, 3, image.height(), image.width()}, values);
-  }
-
-  /** Runs the network in {@code model} (called {@code name} in messages) on its input "image". */
-  static Map<String, FloatTensor> run(
-      String name, Path model, FloatTensor image, InferenceOptions options) throws IOException {
-    try (AnnotatorNetwork network = AnnotatorNetwork.open(name, model, options)) {
-      return network.run(Map.of("image", image));
-    }
-  }
 
   /**
    * Runs the network in {@code model} on {@code image} ({@code 1x3xHxW}) and reads its one map,
@@ -52,7 +26,11 @@ final class EdgeMaps {
       String name, Path model, FloatTensor image, String output, InferenceOptions options)
       throws IOException {
     return map(
-        run(name, model, image, options), output, model, (int) image.dim(2), (int) image.dim(3));
+        AnnotatorTensors.outputs(name, model, image, options),
+        output,
+        model,
+        (int) image.dim(2),
+        (int) image.dim(3));
   }
 
   /**

@@ -30,12 +30,16 @@ record HedDetector(Path model, boolean scribble, boolean safe) implements Prepro
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
     Map<String, FloatTensor> outputs =
-        EdgeMaps.run("the HED annotator", model, EdgeMaps.planar(input, false, 1f, 0f), options);
+        AnnotatorTensors.outputs(
+            "the HED annotator", model, AnnotatorTensors.planar(input, false, 1f, 0f), options);
     float[] sum = new float[width * height];
     for (int k = 0; k < SIDES; k++) {
       int sideHeight = height >> k;
@@ -64,6 +68,6 @@ record HedDetector(Path model, boolean scribble, boolean safe) implements Prepro
     if (scribble) {
       map = EdgeMaps.scribble(map, width, height);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

@@ -48,8 +48,11 @@ record LeresDetector(Path network, Path merge, int thrA, int thrB) implements Pr
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     float[] depth =
         merge != null
             ? LeresBoost.depth(input, network, merge, options)
@@ -74,7 +77,7 @@ record LeresDetector(Path network, Path merge, int thrA, int thrB) implements Pr
       }
       map[i] = (byte) value;
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 
   /** LeReS' input: {@code image} in BGR as {@code (x - mean) / std}, x in 0..255. */

@@ -23,8 +23,11 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
     int feedHeight = multipleOf256(height);
@@ -36,7 +39,8 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
         EdgeMaps.runToMap(
             "the lineart_anime annotator",
             model,
-            EdgeMaps.planar(new ControlImage(feedWidth, feedHeight, feed), false, 127.5f, 1f),
+            AnnotatorTensors.planar(
+                new ControlImage(feedWidth, feedHeight, feed), false, 127.5f, 1f),
             "line",
             options);
     for (int i = 0; i < line.length; i++) {
@@ -49,7 +53,7 @@ record LineartAnimeDetector(Path model) implements Preprocessor {
     for (int i = 0; i < resized.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(resized[i]));
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 
   private static int multipleOf256(int size) {

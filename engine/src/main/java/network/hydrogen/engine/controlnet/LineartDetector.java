@@ -25,19 +25,22 @@ record LineartDetector(Path model) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     float[] line =
         EdgeMaps.runToMap(
             "the lineart annotator",
             model,
-            EdgeMaps.planar(input, false, 255f, 0f),
+            AnnotatorTensors.planar(input, false, 255f, 0f),
             "line",
             options);
     byte[] map = new byte[line.length];
     for (int i = 0; i < line.length; i++) {
       map[i] = (byte) (255 - EdgeMaps.clipToByte(line[i] * 255f));
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
@@ -55,8 +54,11 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     List<float[]> faces = faces(input, options);
     int width = input.width();
     int height = input.height();
@@ -66,7 +68,7 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
         draw(map, width, height, face);
       }
     }
-    return padded.crop(new ControlImage(width, height, map));
+    return new ControlImage(width, height, map);
   }
 
   /** FaceMesh's landmarks (x, y normalized, interleaved) of each face found in {@code image}. */
@@ -80,8 +82,7 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
       FloatTensor input = FaceMesh.crop(image, letterbox, FaceMesh.DETECTOR_SIZE, false, -1f, 1f);
       float[] boxes = null;
       float[] scores = null;
-      for (FloatTensor output :
-          network.run(Map.of(network.inputNames().getFirst(), input)).values()) {
+      for (FloatTensor output : AnnotatorTensors.outputs(network, input).values()) {
         if (output.dim(output.rank() - 1) == 16) {
           boxes = output.values();
         } else {
@@ -117,8 +118,7 @@ record MediapipeFaceDetector(int maxFaces, int minConfidence, Path detector, Pat
                 roi.rotation());
         FloatTensor crop = FaceMesh.crop(image, pixels, FaceMesh.LANDMARK_SIZE, true, 0f, 1f);
         List<float[]> outputs = new ArrayList<>();
-        network
-            .run(Map.of(network.inputNames().getFirst(), crop))
+        AnnotatorTensors.outputs(network, crop)
             .values()
             .forEach(tensor -> outputs.add(tensor.values()));
         float[] landmarks = FaceMesh.landmarks(outputs, roi);

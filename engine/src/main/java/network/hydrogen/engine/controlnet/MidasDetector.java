@@ -20,13 +20,16 @@ record MidasDetector(Path network) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     FloatTensor depth =
         AnnotatorTensors.run(
             "the MiDaS annotator",
             network,
-            AnnotatorTensors.planar(input, false, (channel, value) -> value / 127.5f - 1f),
+            AnnotatorTensors.planar(input, false, 127.5f, 1f),
             new long[] {1, input.height(), input.width()},
             options);
     float[] values = depth.values();
@@ -42,6 +45,6 @@ record MidasDetector(Path network) implements Preprocessor {
     for (int i = 0; i < values.length; i++) {
       map[i] = AnnotatorTensors.toUint8((values[i] - min) / max);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.image.OpenCvDraw;
@@ -48,21 +46,19 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
-    FloatTensor output;
-    try (AnnotatorNetwork network = AnnotatorNetwork.open("the M-LSD annotator", model, options)) {
-      output =
-          network
-              .run(Map.of(network.inputNames().get(0), networkInput(input)))
-              .get(network.outputNames().get(0));
-    }
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
+    FloatTensor output =
+        AnnotatorTensors.run("the M-LSD annotator", model, networkInput(input), null, options);
     byte[] map = new byte[3 * input.width() * input.height()];
     for (int[] line : lines(output)) {
       OpenCvDraw.line(
           map, input.height(), input.width(), line[0], line[1], line[2], line[3], WHITE, 1);
     }
-    return padded.crop(new ControlImage(input.width(), input.height(), map));
+    return new ControlImage(input.width(), input.height(), map);
   }
 
   /**
@@ -71,7 +67,8 @@ record MlsdDetector(int thrV, int thrD, Path model) implements Preprocessor {
    */
   static FloatTensor networkInput(ControlImage image) {
     int plane = image.width() * image.height();
-    float[] values = Arrays.copyOf(EdgeMaps.planar(image, false, 127.5f, 1f).values(), 4 * plane);
+    float[] values =
+        Arrays.copyOf(AnnotatorTensors.planar(image, false, 127.5f, 1f).values(), 4 * plane);
     Arrays.fill(values, 3 * plane, 4 * plane, 1f / 127.5f - 1f);
     return new FloatTensor(new long[] {1, 4, image.height(), image.width()}, values);
   }

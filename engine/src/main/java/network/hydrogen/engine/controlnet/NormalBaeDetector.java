@@ -24,8 +24,11 @@ record NormalBaeDetector(Path network) implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int plane = input.width() * input.height();
     FloatTensor normal =
         AnnotatorTensors.run(
@@ -43,6 +46,6 @@ record NormalBaeDetector(Path network) implements Preprocessor {
         map[3 * i + c] = AnnotatorTensors.toUint8(unit);
       }
     }
-    return padded.crop(new ControlImage(input.width(), input.height(), map));
+    return new ControlImage(input.width(), input.height(), map);
   }
 }

@@ -55,7 +55,7 @@ final class OpenposeBody {
     OpenposeImages.Padded padded =
         OpenposeImages.padRightDown(resized, testHeight, testWidth, STRIDE);
     Map<String, FloatTensor> outputs =
-        network.run(Map.of("image", OpenposeImages.networkInput(padded)));
+        AnnotatorTensors.outputs(network, OpenposeImages.networkInput(padded));
     double[][] heatmaps =
         OpenposeImages.mapsBack(outputs.get("heatmap"), testHeight, testWidth, height, width);
     double[][] pafs =

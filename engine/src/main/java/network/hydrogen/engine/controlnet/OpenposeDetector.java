@@ -108,8 +108,11 @@ public final class OpenposeDetector implements Preprocessor {
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     List<Pose> poses = detect(input, options);
     byte[] canvas = new byte[3 * input.width() * input.height()];
     for (Pose pose : poses) {
@@ -124,14 +127,14 @@ public final class OpenposeDetector implements Preprocessor {
         OpenposeDrawing.face(canvas, input.height(), input.width(), pose.face());
       }
     }
-    return padded.crop(new ControlImage(input.width(), input.height(), canvas));
+    return new ControlImage(input.width(), input.height(), canvas);
   }
 
   /** {@code detect_poses} on an RGB image: the people found, with hands and faces as configured. */
   List<Pose> detect(ControlImage image, InferenceOptions options) throws IOException {
     int height = image.height();
     int width = image.width();
-    byte[] bgr = bgr(image.rgb());
+    byte[] bgr = OpenposeImages.bgr(image.rgb());
     List<OpenposeBody.Person> people;
     try (AnnotatorNetwork body =
         AnnotatorNetwork.open("the OpenPose body network", bodyModel, options)) {
@@ -201,16 +204,5 @@ public final class OpenposeDetector implements Preprocessor {
       points[i] = new float[] {px / (float) width, py / (float) height};
     }
     return points;
-  }
-
-  /** RGB to BGR, as {@code oriImg[:, :, ::-1]}. */
-  private static byte[] bgr(byte[] rgb) {
-    byte[] bgr = new byte[rgb.length];
-    for (int i = 0; i < rgb.length; i += 3) {
-      bgr[i] = rgb[i + 2];
-      bgr[i + 1] = rgb[i + 1];
-      bgr[i + 2] = rgb[i];
-    }
-    return bgr;
   }
 }

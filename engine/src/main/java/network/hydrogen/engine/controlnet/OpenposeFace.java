@@ -5,12 +5,14 @@ import java.util.List;
 import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.FloatTensor;
+import network.hydrogen.engine.image.TorchInterpolate;
 
 /**
  * controlnet_aux's OpenPose face estimator ({@code util.faceDetect} and {@code face.py}): a square
  * box around the nose sized by the eyes and ears, resized to 384x384 for the network, its last
- * stage's 71 heatmaps interpolated bilinearly (corners aligned, as {@code F.interpolate}) back to
- * the box, and per heatmap the first maximum of the values above 0.05.
+ * stage's 71 heatmaps interpolated bilinearly (corners aligned, {@link
+ * TorchInterpolate#bilinearAlignCorners}) back to the box, and per heatmap the first maximum of the
+ * values above 0.05.
  */
 final class OpenposeFace {
 
@@ -53,23 +55,24 @@ final class OpenposeFace {
   static List<int[]> keypoints(AnnotatorNetwork network, byte[] crop, int height, int width) {
     byte[] resized = OpenposeImages.resizeTo(crop, height, width, INPUT_SIZE, INPUT_SIZE);
     Map<String, FloatTensor> outputs =
-        network.run(
-            Map.of(
-                "image",
-                OpenposeImages.networkInput(
-                    new OpenposeImages.Padded(resized, INPUT_SIZE, INPUT_SIZE))));
+        AnnotatorTensors.outputs(
+            network,
+            OpenposeImages.networkInput(
+                new OpenposeImages.Padded(resized, INPUT_SIZE, INPUT_SIZE)));
     FloatTensor heatmaps = outputs.get("heatmap");
     int channels = (int) heatmaps.dim(1);
     int mapHeight = (int) heatmaps.dim(2);
     int mapWidth = (int) heatmaps.dim(3);
+    float[] maps =
+        TorchInterpolate.bilinearAlignCorners(
+            heatmaps.values(), channels, mapHeight, mapWidth, height, width);
+    int plane = height * width;
     List<int[]> peaks = new ArrayList<>();
     for (int c = 0; c < channels; c++) {
-      float[] map =
-          alignedBilinear(
-              heatmaps.values(), c * mapHeight * mapWidth, mapHeight, mapWidth, height, width);
       int best = -1;
-      for (int i = 0; i < map.length; i++) {
-        if (map[i] > THRESHOLD && (best < 0 || map[i] > map[best])) {
+      for (int i = 0; i < plane; i++) {
+        float value = maps[c * plane + i];
+        if (value > THRESHOLD && (best < 0 || value > maps[c * plane + best])) {
           best = i;
         }
       }
@@ -78,35 +81,5 @@ final class OpenposeFace {
       }
     }
     return peaks;
-  }
-
-  /**
-   * {@code F.interpolate(map, (outHeight, outWidth), mode="bilinear", align_corners=True)} of one
-   * float map, in float arithmetic as torch's CPU kernel does it.
-   */
-  static float[] alignedBilinear(
-      float[] values, int offset, int height, int width, int outHeight, int outWidth) {
-    float scaleY = outHeight > 1 ? (float) (height - 1) / (outHeight - 1) : 0f;
-    float scaleX = outWidth > 1 ? (float) (width - 1) / (outWidth - 1) : 0f;
-    float[] out = new float[outHeight * outWidth];
-    for (int oy = 0; oy < outHeight; oy++) {
-      float sy = scaleY * oy;
-      int y0 = (int) sy;
-      int y1 = y0 < height - 1 ? y0 + 1 : y0;
-      float ly1 = Math.min(Math.max(sy - y0, 0f), 1f);
-      float ly0 = 1f - ly1;
-      for (int ox = 0; ox < outWidth; ox++) {
-        float sx = scaleX * ox;
-        int x0 = (int) sx;
-        int x1 = x0 < width - 1 ? x0 + 1 : x0;
-        float lx1 = Math.min(Math.max(sx - x0, 0f), 1f);
-        float lx0 = 1f - lx1;
-        float top = values[offset + y0 * width + x0] * lx0 + values[offset + y0 * width + x1] * lx1;
-        float bottom =
-            values[offset + y1 * width + x0] * lx0 + values[offset + y1 * width + x1] * lx1;
-        out[oy * outWidth + ox] = top * ly0 + bottom * ly1;
-      }
-    }
-    return out;
   }
 }

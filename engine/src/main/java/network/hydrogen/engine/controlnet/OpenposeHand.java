@@ -76,7 +76,7 @@ final class OpenposeHand {
       byte[] resized = OpenposeImages.resizeTo(blurred, size, size, side, side);
       OpenposeImages.Padded padded = OpenposeImages.padRightDown(resized, side, side, STRIDE);
       Map<String, FloatTensor> outputs =
-          network.run(Map.of("image", OpenposeImages.networkInput(padded)));
+          AnnotatorTensors.outputs(network, OpenposeImages.networkInput(padded));
       double[][] maps =
           OpenposeImages.mapsBack(outputs.get("heatmap"), side, side, MAP_SIZE, MAP_SIZE);
       for (int c = 0; c < 22; c++) {

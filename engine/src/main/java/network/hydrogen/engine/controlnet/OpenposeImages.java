@@ -62,6 +62,17 @@ final class OpenposeImages {
     return target / source < 1 ? Interpolation.AREA : Interpolation.LANCZOS4;
   }
 
+  /** RGB to BGR, as {@code oriImg[:, :, ::-1]} (both pose detectors feed BGR). */
+  static byte[] bgr(byte[] rgb) {
+    byte[] bgr = new byte[rgb.length];
+    for (int i = 0; i < rgb.length; i += 3) {
+      bgr[i] = rgb[i + 2];
+      bgr[i + 1] = rgb[i + 1];
+      bgr[i + 2] = rgb[i];
+    }
+    return bgr;
+  }
+
   /** {@code padRightDownCorner(image, stride, 128)}. */
   static Padded padRightDown(byte[] image, int height, int width, int stride) {
     int paddedHeight = height % stride == 0 ? height : height + stride - height % stride;
@@ -76,15 +87,8 @@ final class OpenposeImages {
 
   /** The network input of an 8-bit image: NCHW in the image's channel order, value/256 - 0.5. */
   static FloatTensor networkInput(Padded image) {
-    int plane = image.height() * image.width();
-    float[] values = new float[3 * plane];
-    byte[] pixels = image.bgr();
-    for (int i = 0; i < plane; i++) {
-      for (int c = 0; c < 3; c++) {
-        values[c * plane + i] = (pixels[3 * i + c] & 0xff) / 256f - 0.5f;
-      }
-    }
-    return new FloatTensor(new long[] {1, 3, image.height(), image.width()}, values);
+    return AnnotatorTensors.planar(
+        new ControlImage(image.width(), image.height(), image.bgr()), false, 256f, 0.5f);
   }
 
   /**

@@ -25,13 +25,16 @@ record PidiNetDetector(Path model, boolean scribble, boolean safe, boolean apply
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     float[] edge =
         EdgeMaps.runToMap(
             "the PiDiNet annotator",
             model,
-            EdgeMaps.planar(input, true, 255f, 0f),
+            AnnotatorTensors.planar(input, true, 255f, 0f),
             "edge",
             options);
     float[] level = applyFilter || !safe ? edge : AnnotatorImages.safeStep(edge, 2);
@@ -44,6 +47,6 @@ record PidiNetDetector(Path model, boolean scribble, boolean safe, boolean apply
     if (scribble) {
       map = EdgeMaps.scribble(map, input.width(), input.height());
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 }

@@ -10,7 +10,8 @@ import network.hydrogen.task.TaskArgs;
  * A controlnet_aux annotator that turns a task's image into the control image. {@code canny} and
  * {@code shuffle} are computed in Java; the others run their annotator networks from ONNX files in
  * the models folder ({@link AnnotatorFiles}), with controlnet_aux's pre- and post-processing in
- * Java. Every annotator works at the image's own resolution (see {@link AnnotatorImages#pad64}).
+ * Java. Every annotator works at the image's own resolution (see {@link
+ * AnnotatorImages#atOwnResolution}).
  */
 public sealed interface Preprocessor
     permits CannyDetector,

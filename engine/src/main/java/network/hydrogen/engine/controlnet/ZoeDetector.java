@@ -31,11 +31,14 @@ record ZoeDetector(Path network, boolean gammaCorrected) implements Preprocessor
 
   @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
-    AnnotatorImages.Padded padded = AnnotatorImages.pad64(image);
-    ControlImage input = padded.image();
+    return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
+  }
+
+  /** The map of the padded image {@code input}, of its size. */
+  private ControlImage paddedMap(ControlImage input, InferenceOptions options) throws IOException {
     int height = input.height();
     int width = input.width();
-    float[] rgb = AnnotatorTensors.planar(input, false, (channel, value) -> value / 255f).values();
+    float[] rgb = AnnotatorTensors.planar(input, false, 255f, 0f).values();
     float[] depth = infer(rgb, height, width, options);
     float[] mirrored =
         mirror(infer(mirror(rgb, 3, height, width), height, width, options), 1, height, width);
@@ -53,7 +56,7 @@ record ZoeDetector(Path network, boolean gammaCorrected) implements Preprocessor
       }
       map[i] = AnnotatorTensors.toUint8(relative);
     }
-    return AnnotatorImages.grey(padded.crop(map, 1), image.width(), image.height());
+    return AnnotatorImages.grey(map, input.width(), input.height());
   }
 
   /** DepthModel._infer_with_pad_aug on planar RGB in 0..1: the depth at height x width. */

@@ -326,23 +326,13 @@ public final class OpenCvDraw {
           return;
         }
       }
+      if (p[2] < p[0]) {
+        swapEnds(p); // left to right
+      }
       long ax = p[0];
       long ay = p[1];
-      long bx = p[2];
-      long by = p[3];
-      long dx = bx - ax;
-      long dy = by - ay;
-      if (dx < 0) {
-        // left to right
-        dx = -dx;
-        dy = -dy;
-        long t = ax;
-        ax = bx;
-        bx = t;
-        t = ay;
-        ay = by;
-        by = t;
-      }
+      long dx = p[2] - ax;
+      long dy = p[3] - ay;
       int stepY = 1;
       if (dy < 0) {
         dy = -dy;
@@ -385,20 +375,14 @@ public final class OpenCvDraw {
       if (!clipLine((long) width << XY_SHIFT, (long) height << XY_SHIFT, p)) {
         return;
       }
+      boolean xMajor = Math.abs(p[2] - p[0]) > Math.abs(p[3] - p[1]);
+      if (xMajor ? p[2] < p[0] : p[3] < p[1]) {
+        swapEnds(p); // step along the major axis upwards
+      }
       ax = p[0];
       ay = p[1];
       bx = p[2];
       by = p[3];
-      boolean xMajor = Math.abs(bx - ax) > Math.abs(by - ay);
-      if (xMajor ? bx < ax : by < ay) {
-        // step along the major axis upwards
-        long t = ax;
-        ax = bx;
-        bx = t;
-        t = ay;
-        ay = by;
-        by = t;
-      }
       long dx = bx - ax;
       long dy = by - ay;
       long xStep = xMajor ? XY_ONE : (dx << XY_SHIFT) / (dy | 1);
@@ -806,6 +790,16 @@ public final class OpenCvDraw {
       }
     }
     return (c1 | c2) == 0;
+  }
+
+  /** Swaps a segment's ends {@code {x1, y1, x2, y2}} in place. */
+  private static void swapEnds(long[] p) {
+    long x = p[0];
+    long y = p[1];
+    p[0] = p[2];
+    p[1] = p[3];
+    p[2] = x;
+    p[3] = y;
   }
 
   private static int code(long x, long y, long right, long bottom) {

@@ -2,11 +2,12 @@ package network.hydrogen.engine.image;
 
 /**
  * torch's {@code F.interpolate} on float32 planes (C, H, W) to a new height and width, in the two
- * modes the depth annotators use: {@code bilinear} with {@code align_corners=True} (ZoeDepth's
- * resize to its network size) and {@code bicubic} with {@code align_corners=False} (its output back
- * to the input size). Source indices, weights (the cubic one with A = -0.75, taps clamped at the
- * borders) and the order of the sums follow torch's CPU kernel in float32; torch's compiled kernels
- * may fuse multiply-adds, so values can differ from it in the last bits (about 1e-6).
+ * modes the annotators use: {@code bilinear} with {@code align_corners=True} (ZoeDepth's resize to
+ * its network size, the OpenPose face heatmaps back to the face box) and {@code bicubic} with
+ * {@code align_corners=False} (its output back to the input size). Source indices, weights (the
+ * cubic one with A = -0.75, taps clamped at the borders) and the order of the sums follow torch's
+ * CPU kernel in float32; torch's compiled kernels may fuse multiply-adds, so values can differ from
+ * it in the last bits (about 1e-6).
  */
 public final class TorchInterpolate {
 

@@ -3,9 +3,6 @@ package network.hydrogen.engine.controlnet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import network.hydrogen.engine.graph.InferenceOptions;
 import org.junit.jupiter.api.Test;
@@ -20,14 +17,14 @@ class CannyDetectorTest {
 
   @Test
   void edgesMatchTheReferenceAnnotatorPixelForPixel() throws IOException {
-    ControlImage input = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("input.png")));
-    ControlImage expected = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("canny.png")));
+    ControlImage input = AnnotatorTestData.png(GOLDEN.resolve("input.png"));
+    ControlImage expected = AnnotatorTestData.png(GOLDEN.resolve("canny.png"));
 
     ControlImage edges = new CannyDetector(100, 200).apply(input, OPTIONS);
 
     assertThat(differing(edges.rgb(), expected.rgb())).isZero();
     assertThat(edges.rgb()).isEqualTo(expected.rgb());
-    float[] hwc = floats(GOLDEN.resolve("canny_hwc.f32"));
+    float[] hwc = AnnotatorTestData.floats(GOLDEN.resolve("canny_hwc.f32"));
     for (int i = 0; i < hwc.length; i++) {
       assertThat((float) (edges.rgb()[i] & 0xff)).isEqualTo(hwc[i]);
     }
@@ -45,11 +42,10 @@ class CannyDetectorTest {
   void edgesMatchOpenCvOnOtherThresholdsAndPaddedSizes(
       String folder, String image, int low, int high) throws IOException {
     Path dir = folder.equals("golden") ? GOLDEN : ControlImageTest.DATA;
-    ControlImage input = ControlImage.decode(Files.readAllBytes(dir.resolve(image + ".png")));
+    ControlImage input = AnnotatorTestData.png(dir.resolve(image + ".png"));
     ControlImage expected =
-        ControlImage.decode(
-            Files.readAllBytes(
-                ControlImageTest.DATA.resolve("canny_" + image + "_" + low + "_" + high + ".png")));
+        AnnotatorTestData.png(
+            ControlImageTest.DATA.resolve("canny_" + image + "_" + low + "_" + high + ".png"));
 
     ControlImage edges = new CannyDetector(low, high).apply(input, OPTIONS);
 
@@ -59,7 +55,7 @@ class CannyDetectorTest {
 
   @Test
   void lowerThresholdsFindMoreEdges() throws IOException {
-    ControlImage input = ControlImage.decode(Files.readAllBytes(GOLDEN.resolve("input.png")));
+    ControlImage input = AnnotatorTestData.png(GOLDEN.resolve("input.png"));
 
     int strict = edgeCount(new CannyDetector(100, 200).apply(input, OPTIONS));
     int loose = edgeCount(new CannyDetector(10, 30).apply(input, OPTIONS));
@@ -81,12 +77,5 @@ class CannyDetectorTest {
       count += a[i] != b[i] ? 1 : 0;
     }
     return count;
-  }
-
-  static float[] floats(Path file) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    float[] out = new float[bytes.remaining() / 4];
-    bytes.asFloatBuffer().get(out);
-    return out;
   }
 }

@@ -14,7 +14,7 @@ class ContentShuffleTest {
   private static final InferenceOptions OPTIONS = new InferenceOptions(1);
 
   private static ControlImage input() throws IOException {
-    return ControlImageTest.read(CannyDetectorTest.GOLDEN.resolve("input.png"));
+    return AnnotatorTestData.png(CannyDetectorTest.GOLDEN.resolve("input.png"));
   }
 
   /**
@@ -26,7 +26,7 @@ class ContentShuffleTest {
   @CsvSource({"42, 16", "7, 256"})
   void followsTheAnnotatorSeededAsNumpy(long seed, int cell) throws IOException {
     ControlImage expected =
-        ControlImageTest.read(
+        AnnotatorTestData.png(
             ControlImageTest.DATA.resolve("shuffle_seed" + seed + "_f" + cell + ".png"));
 
     ControlImage shuffled =

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import network.hydrogen.engine.graph.FloatTensor;
@@ -18,16 +17,13 @@ class ControlImageTest {
 
   static final Path DATA = Path.of("src/test/resources/controlnet");
 
-  static ControlImage read(Path file) throws IOException {
-    return ControlImage.decode(Files.readAllBytes(file));
-  }
-
   /** Pillow's outputs from tools/controlnet/make_resize_reference.py. */
   @ParameterizedTest
   @CsvSource({"96, 80", "40, 24", "64, 128"})
   void resizesAsPillowsLanczos(int width, int height) throws IOException {
-    ControlImage input = read(CannyDetectorTest.GOLDEN.resolve("input.png"));
-    ControlImage expected = read(DATA.resolve("input_lanczos_" + width + "x" + height + ".png"));
+    ControlImage input = AnnotatorTestData.png(CannyDetectorTest.GOLDEN.resolve("input.png"));
+    ControlImage expected =
+        AnnotatorTestData.png(DATA.resolve("input_lanczos_" + width + "x" + height + ".png"));
 
     ControlImage resized = input.resize(width, height);
 

@@ -1,7 +1,6 @@
 package network.hydrogen.engine.controlnet;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -15,7 +14,7 @@ final class DepthReference {
   private DepthReference() {}
 
   static ControlImage png(String name) throws IOException {
-    return ControlImage.decode(Files.readAllBytes(DIR.resolve(name)));
+    return AnnotatorTestData.png(DIR.resolve(name));
   }
 
   static ControlImage input() throws IOException {

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
 import network.hydrogen.engine.graph.InferenceOptions;
@@ -66,7 +65,7 @@ class DwposeDetectorTest {
 
   @Test
   void drawsWhatTheReferenceDraws() throws IOException {
-    ControlImage expected = ControlImage.decode(Files.readAllBytes(DATA.resolve("dwpose.png")));
+    ControlImage expected = AnnotatorTestData.png(DATA.resolve("dwpose.png"));
 
     ControlImage map =
         DwposeDetector.of(DATA::resolve).apply(OpenposeDetectorTest.input(), OPTIONS);

@@ -25,7 +25,7 @@ class EdgeAnnotatorTaskTest {
   };
 
   private static TaskArgs task(String preprocess) throws Exception {
-    return AnnotatorTask.of(EdgeReference.DATA.resolve("input.png"), preprocess);
+    return AnnotatorTestData.task(EdgeReference.DATA.resolve("input.png"), preprocess);
   }
 
   private static Path modelsWithTheNetworks(Path models) throws IOException {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import network.hydrogen.engine.graph.AnnotatorNetwork;
@@ -29,7 +28,7 @@ final class EdgeReference {
   private EdgeReference() {}
 
   static ControlImage png(String name) throws IOException {
-    return ControlImage.decode(Files.readAllBytes(DATA.resolve(name + ".png")));
+    return AnnotatorTestData.png(DATA.resolve(name + ".png"));
   }
 
   static ControlImage input() throws IOException {
@@ -86,7 +85,7 @@ final class EdgeReference {
    */
   static void assertNetworkGivesTorchOutputs(
       String file, FloatTensor image, String raw, String... names) throws IOException {
-    float[] expected = CannyDetectorTest.floats(DATA.resolve(raw));
+    float[] expected = AnnotatorTestData.floats(DATA.resolve(raw));
     Map<String, FloatTensor> outputs;
     try (AnnotatorNetwork network = AnnotatorNetwork.open(file, DATA.resolve(file), CPU)) {
       outputs = network.run(Map.of("image", image));

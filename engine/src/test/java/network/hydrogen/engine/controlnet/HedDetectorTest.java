@@ -30,7 +30,7 @@ class HedDetectorTest {
   void theNetworkGivesWhatTorchGives() throws IOException {
     EdgeReference.assertNetworkGivesTorchOutputs(
         HedDetector.FILE,
-        EdgeMaps.planar(EdgeReference.tile(), false, 1f, 0f),
+        AnnotatorTensors.planar(EdgeReference.tile(), false, 1f, 0f),
         "raw_hed.f32",
         "p1",
         "p2",

@@ -25,7 +25,7 @@ class LineartDetectorTest {
   void theNetworkGivesWhatTorchGives() throws IOException {
     EdgeReference.assertNetworkGivesTorchOutputs(
         LineartDetector.REALISTIC,
-        EdgeMaps.planar(EdgeReference.tile(), false, 255f, 0f),
+        AnnotatorTensors.planar(EdgeReference.tile(), false, 255f, 0f),
         "raw_sk_model.f32",
         "line");
   }

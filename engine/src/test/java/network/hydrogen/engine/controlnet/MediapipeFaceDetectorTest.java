@@ -75,7 +75,7 @@ class MediapipeFaceDetectorTest {
             -1f,
             1f);
     float[] expected =
-        CannyDetectorTest.floats(MlsdDetectorTest.DATA.resolve("faces_176x100_classificators.f32"));
+        AnnotatorTestData.floats(MlsdDetectorTest.DATA.resolve("faces_176x100_classificators.f32"));
 
     FloatTensor scores;
     try (AnnotatorNetwork network =
@@ -95,7 +95,7 @@ class MediapipeFaceDetectorTest {
     Files.copy(DETECTOR, annotators.resolve(MediapipeFaceDetector.DETECTOR_FILE));
     Files.copy(LANDMARKER, annotators.resolve(MediapipeFaceDetector.LANDMARK_FILE));
     TaskArgs task =
-        AnnotatorTask.of(
+        AnnotatorTestData.task(
             MlsdDetectorTest.DATA.resolve("faces_176x100.png"),
             "{\"method\": \"mediapipe_face\", \"args\": {\"max_faces\": 2, \"min_confidence\": 90}}");
 
@@ -112,7 +112,7 @@ class MediapipeFaceDetectorTest {
     Path annotators = Files.createDirectories(models.resolve("annotators"));
     Files.copy(DETECTOR, annotators.resolve(MediapipeFaceDetector.DETECTOR_FILE));
     TaskArgs task =
-        AnnotatorTask.of(
+        AnnotatorTestData.task(
             MlsdDetectorTest.DATA.resolve("faces_176x100.png"), "{\"method\": \"mediapipe_face\"}");
 
     assertThatThrownBy(() -> ControlNetInput.fromTask(task, new ModelLibrary(models)))

@@ -28,8 +28,8 @@ class MidasDetectorTest {
 
   @Test
   void onnxRuntimeRunsTheNetworkAsTorchDoes() throws IOException {
-    float[] input = CannyDetectorTest.floats(DepthReference.DIR.resolve("midas_raw_input.bin"));
-    float[] expected = CannyDetectorTest.floats(DepthReference.DIR.resolve("midas_raw_output.bin"));
+    float[] input = AnnotatorTestData.floats(DepthReference.DIR.resolve("midas_raw_input.bin"));
+    float[] expected = AnnotatorTestData.floats(DepthReference.DIR.resolve("midas_raw_output.bin"));
 
     try (AnnotatorNetwork network =
         AnnotatorNetwork.open(

@@ -31,7 +31,7 @@ class MlsdDetectorTest {
   static final InferenceOptions OPTIONS = new InferenceOptions(1);
 
   static ControlImage png(String name) throws IOException {
-    return ControlImage.decode(Files.readAllBytes(DATA.resolve(name + ".png")));
+    return AnnotatorTestData.png(DATA.resolve(name + ".png"));
   }
 
   @ParameterizedTest
@@ -70,7 +70,7 @@ class MlsdDetectorTest {
   void networkInputAndOutputMatchTorch() throws IOException {
     ControlImage padded = AnnotatorImages.pad64(png("mlsd_80x72")).image();
     FloatTensor input = MlsdDetector.networkInput(padded);
-    float[] expected = CannyDetectorTest.floats(DATA.resolve("mlsd_80x72_raw_every2.f32"));
+    float[] expected = AnnotatorTestData.floats(DATA.resolve("mlsd_80x72_raw_every2.f32"));
 
     FloatTensor output;
     try (AnnotatorNetwork network = AnnotatorNetwork.open("stand-in", STAND_IN, OPTIONS)) {
@@ -97,7 +97,7 @@ class MlsdDetectorTest {
     Files.createDirectories(models.resolve("annotators"));
     Files.copy(STAND_IN, models.resolve("annotators").resolve(MlsdDetector.FILE));
     TaskArgs task =
-        AnnotatorTask.of(
+        AnnotatorTestData.task(
             DATA.resolve("mlsd_136x60.png"),
             "{\"method\": \"mlsd\", \"args\": {\"thr_v\": 30, \"thr_d\": 60}}");
 
@@ -109,7 +109,8 @@ class MlsdDetectorTest {
 
   @Test
   void aMissingNetworkIsNamedWhenTheTaskIsPrepared(@TempDir Path models) throws Exception {
-    TaskArgs task = AnnotatorTask.of(DATA.resolve("mlsd_80x72.png"), "{\"method\": \"mlsd\"}");
+    TaskArgs task =
+        AnnotatorTestData.task(DATA.resolve("mlsd_80x72.png"), "{\"method\": \"mlsd\"}");
 
     assertThatThrownBy(() -> ControlNetInput.fromTask(task, new ModelLibrary(models)))
         .isInstanceOf(ModelNotFoundException.class)

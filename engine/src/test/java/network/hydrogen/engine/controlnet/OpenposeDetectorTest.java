@@ -7,8 +7,6 @@ import static org.assertj.core.api.Assertions.within;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,7 +34,7 @@ class OpenposeDetectorTest {
   private static final InferenceOptions OPTIONS = new InferenceOptions(1);
 
   static ControlImage input() throws IOException {
-    return ControlImage.decode(Files.readAllBytes(DATA.resolve("input.png")));
+    return AnnotatorTestData.png(DATA.resolve("input.png"));
   }
 
   private static OpenposeDetector detector(boolean hand, boolean face, boolean drawBody) {
@@ -116,7 +114,7 @@ class OpenposeDetectorTest {
     OpenposeImages.Padded test =
         OpenposeImages.padRightDown(
             OpenposeImages.resizeBy(bgr, padded.height(), padded.width(), scale), height, width, 8);
-    float[] expected = floats(DATA.resolve("body_raw.f32"));
+    float[] expected = AnnotatorTestData.floats(DATA.resolve("body_raw.f32"));
 
     Map<String, FloatTensor> outputs;
     try (AnnotatorNetwork network =
@@ -137,17 +135,10 @@ class OpenposeDetectorTest {
     }
   }
 
-  static float[] floats(Path file) throws IOException {
-    ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    float[] values = new float[bytes.remaining() / 4];
-    bytes.asFloatBuffer().get(values);
-    return values;
-  }
-
   @ParameterizedTest
   @CsvSource({"openpose", "openpose_face", "openpose_faceonly", "openpose_full", "openpose_hand"})
   void drawsWhatTheReferenceDraws(String method) throws IOException {
-    ControlImage expected = ControlImage.decode(Files.readAllBytes(DATA.resolve(method + ".png")));
+    ControlImage expected = AnnotatorTestData.png(DATA.resolve(method + ".png"));
     Preprocessor detector =
         OpenposeDetector.of(
             TaskArgs.PreprocessMethod.valueOf(method.toUpperCase(Locale.ROOT)), DATA::resolve);
@@ -187,9 +178,7 @@ class OpenposeDetectorTest {
             .preprocess(OPTIONS)
             .image();
 
-    assertThat(map.rgb())
-        .isEqualTo(
-            ControlImage.decode(Files.readAllBytes(DATA.resolve("openpose_full.png"))).rgb());
+    assertThat(map.rgb()).isEqualTo(AnnotatorTestData.png(DATA.resolve("openpose_full.png")).rgb());
     Files.delete(annotators.resolve(OpenposeDetector.FACE_MODEL));
     assertThatThrownBy(
             () -> ControlNetInput.fromTask(task("openpose_face"), new ModelLibrary(models)))
@@ -199,7 +188,7 @@ class OpenposeDetectorTest {
   }
 
   private static TaskArgs task(String method) throws Exception {
-    return AnnotatorTask.of(DATA.resolve("input.png"), "{\"method\": \"" + method + "\"}");
+    return AnnotatorTestData.task(DATA.resolve("input.png"), "{\"method\": \"" + method + "\"}");
   }
 
   @Test

@@ -42,7 +42,7 @@ class PidiNetDetectorTest {
   void theNetworkGivesWhatTorchGives() throws IOException {
     EdgeReference.assertNetworkGivesTorchOutputs(
         PidiNetDetector.FILE,
-        EdgeMaps.planar(EdgeReference.tile(), true, 255f, 0f),
+        AnnotatorTensors.planar(EdgeReference.tile(), true, 255f, 0f),
         "raw_pidinet.f32",
         "edge");
   }

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import network.hydrogen.engine.controlnet.AnnotatorImages;
+import network.hydrogen.engine.controlnet.AnnotatorTestData;
 import network.hydrogen.engine.controlnet.ControlImage;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -26,9 +27,7 @@ class OpenCvPerspectiveTest {
   @CsvSource({"0, zero", "0, replicate", "1, zero", "1, replicate"})
   void rotatedCropsMatchOpenCvPixelForPixel(int roi, String border) throws IOException {
     ControlImage image =
-        AnnotatorImages.pad64(
-                ControlImage.decode(Files.readAllBytes(DATA.resolve("faces_176x100.png"))))
-            .image();
+        AnnotatorImages.pad64(AnnotatorTestData.png(DATA.resolve("faces_176x100.png"))).image();
     List<String> rois = Files.readAllLines(DATA.resolve("warps.txt"));
     String[] r = rois.get(roi).split(" ");
     float rotation = Float.parseFloat(r[4]);
@@ -41,7 +40,7 @@ class OpenCvPerspectiveTest {
             Float.parseFloat(r[3]),
             angle);
     ControlImage expected =
-        ControlImage.decode(Files.readAllBytes(DATA.resolve("warp" + roi + "_" + border + ".png")));
+        AnnotatorTestData.png(DATA.resolve("warp" + roi + "_" + border + ".png"));
 
     byte[] warped =
         OpenCvPerspective.warp(

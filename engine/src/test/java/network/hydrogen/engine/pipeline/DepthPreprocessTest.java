@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
+import network.hydrogen.engine.controlnet.AnnotatorTestData;
 import network.hydrogen.engine.controlnet.ControlImage;
 import network.hydrogen.engine.graph.InferenceOptions;
 import network.hydrogen.engine.library.ModelLibrary;
 import network.hydrogen.engine.library.ModelNotFoundException;
 import network.hydrogen.task.TaskArgs;
-import network.hydrogen.task.Tasks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,17 +30,7 @@ class DepthPreprocessTest {
   }
 
   private static TaskArgs task(String preprocess, String input) throws Exception {
-    String url =
-        "data:image/png;base64,"
-            + Base64.getEncoder().encodeToString(Files.readAllBytes(DATA.resolve(input)));
-    String json =
-        "{\"base_model\": \"m\", \"prompt\": \"p\", \"task_config\": {},"
-            + " \"controlnet\": {\"model\": \"c\", \"image_dataurl\": \""
-            + url
-            + "\", \"preprocess\": "
-            + preprocess
-            + "}}";
-    return Tasks.parse(json.getBytes(StandardCharsets.UTF_8)).args();
+    return AnnotatorTestData.task(DATA.resolve(input), preprocess);
   }
 
   private static Path models(Path dir) throws IOException {
@@ -76,7 +64,7 @@ class DepthPreprocessTest {
             .preprocess(new InferenceOptions(1))
             .image();
 
-    byte[] reference = ControlImage.decode(Files.readAllBytes(DATA.resolve(expected))).rgb();
+    byte[] reference = AnnotatorTestData.png(DATA.resolve(expected)).rgb();
     int differing = 0;
     for (int i = 0; i < reference.length; i++) {
       int difference = Math.abs((map.rgb()[i] & 0xff) - (reference[i] & 0xff));
