@@ -11,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -415,8 +416,11 @@ class NodeDaemonTest {
         "the nodes ask the relay for the args",
         () ->
             logs(three.get(0)).stream().anyMatch(m -> m.contains("has not uploaded the args yet")));
-    // Nine of the ten minutes to commit pass: the nodes stop waiting and report the task.
-    chain.increaseTime(Duration.ofMinutes(9).plusSeconds(10));
+    // The chain moves to 50 s before the commit deadline, past the nodes' last minute of waiting
+    // (measured from the chain's time, which a loaded machine's slow start has moved on too): the
+    // nodes stop waiting and report the task.
+    Instant deadline = tasks.state(id).deadline();
+    chain.increaseTime(Duration.between(chain.latestBlockTime(), deadline).minusSeconds(50));
 
     await("task " + id + " is settled", () -> settled(id));
     assertThat(tasks.state(id).status()).isEqualTo(TaskStatus.ABORTED);
