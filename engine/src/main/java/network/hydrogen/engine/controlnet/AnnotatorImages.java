@@ -202,7 +202,7 @@ public final class AnnotatorImages {
   }
 
   /** controlnet_aux's {@code pad64}: the next multiple of 64. */
-  private static int padded(int size) {
+  static int padded(int size) {
     return (size + 63) / 64 * 64;
   }
 }

@@ -172,22 +172,31 @@ final class LeresBoost {
   }
 
   /**
-   * {@code calculateprocessingres}: R_x, the size LeReS sees the whole image at, and K.
+   * Refuses a padded image too small for the resolution search.
    *
-   * @throws IllegalArgumentException when the image is too small for the search
+   * @throws IllegalArgumentException naming the size it needs
    */
-  static Search search(ControlImage image) {
-    if (Math.max(image.width(), image.height()) < MIN_LONGEST_SIDE) {
+  static void requireSize(int width, int height) {
+    if (Math.max(width, height) < MIN_LONGEST_SIDE) {
       throw new IllegalArgumentException(
           "depth_leres++ needs an image whose longest side is at least "
               + MIN_LONGEST_SIDE
               + " px once padded to multiples of 64 (so longer than 128 px), where"
               + " controlnet_aux's resolution search has a first step; this one is "
-              + image.width()
+              + width
               + "x"
-              + image.height()
+              + height
               + " padded");
     }
+  }
+
+  /**
+   * {@code calculateprocessingres}: R_x, the size LeReS sees the whole image at, and K.
+   *
+   * @throws IllegalArgumentException when the image is too small for the search
+   */
+  static Search search(ControlImage image) {
+    requireSize(image.width(), image.height());
     int height = image.height();
     int width = image.width();
     int side = Math.min(width, height);

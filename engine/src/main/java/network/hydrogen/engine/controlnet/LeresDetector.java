@@ -47,6 +47,14 @@ record LeresDetector(Path network, Path merge, int thrA, int thrB) implements Pr
   }
 
   @Override
+  public void requireFits(ControlImage image) {
+    if (merge != null) {
+      LeresBoost.requireSize(
+          AnnotatorImages.padded(image.width()), AnnotatorImages.padded(image.height()));
+    }
+  }
+
+  @Override
   public ControlImage apply(ControlImage image, InferenceOptions options) throws IOException {
     return AnnotatorImages.atOwnResolution(image, input -> paddedMap(input, options));
   }

@@ -37,6 +37,14 @@ public sealed interface Preprocessor
   ControlImage apply(ControlImage image, InferenceOptions options) throws IOException;
 
   /**
+   * Refuses, before any inference, an image this annotator cannot work on (e.g. {@code
+   * depth_leres++} on a very small one); nothing for most.
+   *
+   * @throws IllegalArgumentException saying what the image lacks
+   */
+  default void requireFits(ControlImage image) {}
+
+  /**
    * The preprocessor of a task's {@code controlnet.preprocess}, its annotator model files located
    * (random ones draw from {@code seed}).
    *

@@ -45,8 +45,8 @@ public record ControlNetInput(ControlImage image, double scale) {
    * {@code preprocess} method (random ones seeded with the task's seed, annotator networks located
    * in {@code models}), at {@code weight} percent.
    *
-   * @throws UnsupportedTaskException when the image cannot be decoded or the method does not run in
-   *     this engine
+   * @throws UnsupportedTaskException when the image cannot be decoded, or the preprocessor cannot
+   *     work on it (e.g. {@code depth_leres++} on a very small image)
    * @throws network.hydrogen.engine.library.ModelNotFoundException naming the annotator model file
    *     the method needs when it is not in the models folder
    */
@@ -64,12 +64,13 @@ public record ControlNetInput(ControlImage image, double scale) {
     Optional<Preprocessor> preprocessor = Optional.empty();
     if (controlNet.preprocess().isPresent()) {
       try {
-        preprocessor =
-            Optional.of(
-                Preprocessor.of(
-                    controlNet.preprocess().get(), task.taskConfig().seed(), models::annotator));
+        Preprocessor of =
+            Preprocessor.of(
+                controlNet.preprocess().get(), task.taskConfig().seed(), models::annotator);
+        of.requireFits(image);
+        preprocessor = Optional.of(of);
       } catch (IllegalArgumentException e) {
-        throw new UnsupportedTaskException(e.getMessage());
+        throw new UnsupportedTaskException("controlnet.preprocess: " + e.getMessage());
       }
     }
     return Optional.of(new Pending(image, preprocessor, controlNet.weight() / 100.0));

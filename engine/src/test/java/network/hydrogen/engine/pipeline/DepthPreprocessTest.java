@@ -102,4 +102,18 @@ class DepthPreprocessTest {
         .hasMessageContaining("latest_net_G.onnx")
         .hasMessageContaining("tools/annotators/");
   }
+
+  @Test
+  void leresBoostRefusesAnImageTooSmallForItsSearchWhenTheTaskIsPrepared(@TempDir Path dir)
+      throws Exception {
+    ModelLibrary library = new ModelLibrary(models(dir));
+    // input.png is 80x72: padded to 128x128, below the 160 px the resolution search needs
+    assertThatThrownBy(
+            () -> ControlNetInput.fromTask(task("{\"method\": \"depth_leres++\"}"), library))
+        .isInstanceOf(UnsupportedTaskException.class)
+        .hasMessageContaining("controlnet.preprocess: depth_leres++ needs an image")
+        .hasMessageContaining("128x128");
+    assertThat(ControlNetInput.fromTask(task("{\"method\": \"depth_leres\"}"), library))
+        .isPresent();
+  }
 }
