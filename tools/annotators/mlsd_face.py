@@ -2,6 +2,7 @@
 
     python tools/annotators/mlsd_face.py export --checkpoints DIR --out MODELS/annotators [--random]
     python tools/annotators/mlsd_face.py reference
+    python tools/annotators/mlsd_face.py reference --real-models MODELS --images IMAGES
 
 `export` writes `mlsd_large_512_fp32.onnx` from lllyasviel/Annotators' `mlsd_large_512_fp32.pth`
 (controlnet_aux's MobileV2_MLSD_Large; `--random`: the same architecture with random weights), and
@@ -905,14 +906,62 @@ def export_mediapipe(checkpoints, out):
 
 
 def reference(args):
+    if args.real_models:
+        reference_real_mediapipe(args.real_models, args.images)
+        return
     os.makedirs(OUT, exist_ok=True)
     reference_mlsd()
     reference_mediapipe_face()
 
 
+REAL_CHECK = "mediapipe-check"
+REAL_ARGS = (3, 50)  # max_faces, min_confidence of the real-model check
+
+
+def reference_real_mediapipe(models, images):
+    """For the engine's MediapipeFaceRealModelsTest (run by hand, -Dmediapipe.models=MODELS):
+    the NumPy port of FaceMesh with the exported ONNX files of MODELS/annotators/ on each image
+    of IMAGES, written to MODELS/mediapipe-check/ as <name>.png (the image), <name>.expected.png
+    (controlnet_aux's map, max_faces 3, min_confidence 50) and <name>.faces (how many faces)."""
+    import glob
+
+    import onnxruntime as ort
+
+    def network(name):
+        session = ort.InferenceSession(os.path.join(models, "annotators", name))
+        return lambda tensor: session.run(None, {session.get_inputs()[0].name: tensor})
+
+    detector, landmarker = network(FACE_DETECTOR_ONNX), network(FACE_LANDMARK_ONNX)
+    connections = face_mesh_connections()
+    out = os.path.join(models, REAL_CHECK)
+    os.makedirs(out, exist_ok=True)
+    for path in sorted(glob.glob(os.path.join(images, "*"))):
+        bgr = cv2.imread(path)
+        if bgr is None:
+            continue
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        name = os.path.splitext(os.path.basename(path))[0]
+        padded = np.pad(rgb, [[0, pad64(rgb.shape[0])], [0, pad64(rgb.shape[1])], [0, 0]],
+                        mode="edge")
+        faces = face_mesh(padded, detector, landmarker, REAL_ARGS[0], F(REAL_ARGS[1] / 100.0))
+        drawn = mediapipe_face_detect(rgb, detector, landmarker, *REAL_ARGS, connections)
+        save_png(os.path.join(out, name + ".png"), rgb)
+        save_png(os.path.join(out, name + ".expected.png"), drawn)
+        with open(os.path.join(out, name + ".faces"), "w") as f:
+            f.write(f"{len(faces)}\n")
+        print(name, rgb.shape[1], "x", rgb.shape[0], "faces", len(faces), "drawn pixels",
+              int(drawn.any(axis=2).sum()))
+
+
 def main():
+    def reference_arguments(parser):
+        parser.add_argument("--real-models", help="a models folder with the exported MediaPipe"
+                            " ONNX files: write the real-model check instead of the test data")
+        parser.add_argument("--images", help="with --real-models: a folder of images")
+
     annotator_tool.run(__doc__, export, reference,
-                       "folder with mlsd_large_512_fp32.pth and the MediaPipe .tflite files")
+                       "folder with mlsd_large_512_fp32.pth and the MediaPipe .tflite files",
+                       reference_arguments)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,8 @@ class Converter:
 
     def op(self, op_type, inputs, hint=None, **attrs):
         out = self.fresh(hint or op_type.lower())
-        self.nodes.append(helper.make_node(op_type, inputs, [out], **attrs))
+        # named: ONNX Runtime's fusions name their nodes after the fused ones
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=out, **attrs))
         return out
 
     def plain(self, i):
@@ -86,7 +87,8 @@ class Converter:
         else:
             name = self.tensor_name(i)
             self.nodes.append(
-                helper.make_node("Transpose", [self.names[(i, "nchw")]], [name], perm=NCHW_TO_NHWC))
+                helper.make_node("Transpose", [self.names[(i, "nchw")]], [name], name=name,
+                                 perm=NCHW_TO_NHWC))
         self.names[(i, "plain")] = name
         return name
 
@@ -132,7 +134,7 @@ class Converter:
             name = self.plain(i)
             if name != self.tensor_name(i):
                 name = self.op("Identity", [name])
-                self.nodes[-1].output[0] = self.tensor_name(i)
+                self.nodes[-1].output[0] = self.nodes[-1].name = self.tensor_name(i)
             outputs.append(helper.make_tensor_value_info(self.tensor_name(i), TensorProto.FLOAT,
                                                          self.shape(i)))
         inputs = [helper.make_tensor_value_info(self.tensor_name(i), TensorProto.FLOAT, self.shape(i))
@@ -397,7 +399,7 @@ def convert(tflite_path, onnx_path, extra_outputs=()):
     by_name = {converter.tensor_name(i): i for i in range(len(converter.tensors))}
     for name in extra_outputs:
         converter.nodes.append(helper.make_node("Identity", [converter.plain(by_name[name])],
-                                                ["check:" + name]))
+                                                ["check:" + name], name="check:" + name))
         model.graph.output.append(helper.make_tensor_value_info("check:" + name, TensorProto.FLOAT,
                                                                 None))
     del model.graph.node[:]
