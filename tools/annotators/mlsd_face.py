@@ -2,11 +2,13 @@
 
     python tools/annotators/mlsd_face.py export --checkpoints DIR --out MODELS/annotators [--random]
     python tools/annotators/mlsd_face.py reference
+    python tools/annotators/mlsd_face.py reference --real-models MODELS --images IMAGES
 
 `export` writes `mlsd_large_512_fp32.onnx` from lllyasviel/Annotators' `mlsd_large_512_fp32.pth`
 (controlnet_aux's MobileV2_MLSD_Large; `--random`: the same architecture with random weights), and
 converts MediaPipe's `face_detection_short_range.tflite` and `face_landmark_with_attention.tflite`
-to ONNX when tf2onnx is installed.
+to ONNX with tflite_onnx.py (which needs tensorflow-cpu for the TFLite schema and the checks),
+checking each against tf.lite.Interpreter; a file missing from DIR is skipped.
 
 `reference` writes the test data under engine/src/test/resources/annotators/mlsd-face/: tiny
 stand-in networks with the real input/output contract, input images, and what controlnet_aux's
@@ -847,11 +849,14 @@ def export(args):
     from controlnet_aux.mlsd.models.mbv2_mlsd_large import MobileV2_MLSD_Large
 
     model = MobileV2_MLSD_Large()
-    if not args.random:
-        pth = os.path.join(args.checkpoints, "mlsd_large_512_fp32.pth")
-        model.load_state_dict(torch.load(pth, map_location="cpu"), strict=True)
-    export_mlsd(model, os.path.join(args.out, MLSD_ONNX))
-    print("wrote", os.path.join(args.out, MLSD_ONNX))
+    pth = None if args.random else os.path.join(args.checkpoints, "mlsd_large_512_fp32.pth")
+    if pth and not os.path.isfile(pth):
+        print("mlsd: no", pth, "- skipped", MLSD_ONNX)
+    else:
+        if pth:
+            model.load_state_dict(torch.load(pth, map_location="cpu"), strict=True)
+        export_mlsd(model, os.path.join(args.out, MLSD_ONNX))
+        print("wrote", os.path.join(args.out, MLSD_ONNX))
     if args.random:
         print("mediapipe_face: no random export (MediaPipe ships .tflite files, not a torch class);"
               " the stand-ins of `reference` carry its contract")
@@ -860,43 +865,103 @@ def export(args):
 
 
 def export_mediapipe(checkpoints, out):
-    """MediaPipe's face_detection_short_range.tflite and face_landmark_with_attention.tflite (from
-    the mediapipe wheel's mediapipe/modules/face_detection and face_landmark folders) to ONNX with
-    tf2onnx, inputs and outputs kept in the TFLite order. Untried: neither tf2onnx nor the files
-    were available where this was written. MediaPipe runs the attention model with its custom-op
-    resolver (TransformTensorBilinear, TransformLandmarks, Landmarks2TransformMatrix in
-    mediapipe/util/tflite/operations), which tf2onnx has no handlers for: expect that conversion
-    to need them written as ONNX subgraphs."""
-    try:
-        import tf2onnx
-    except ImportError:
-        print("mediapipe_face: tf2onnx is not installed; `pip install tf2onnx tensorflow-cpu` and run"
-              " export again to convert face_detection_short_range.tflite and"
-              " face_landmark_with_attention.tflite")
-        return
-    for tflite, onnx_name in [("face_detection_short_range.tflite", FACE_DETECTOR_ONNX),
-                              ("face_landmark_with_attention.tflite", FACE_LANDMARK_ONNX)]:
-        source = os.path.join(checkpoints, tflite)
-        if not os.path.isfile(source):
-            print("mediapipe_face: no", source, "- skipped", onnx_name)
-            continue
-        target = os.path.join(out, onnx_name)
-        try:
-            tf2onnx.convert.from_tflite(source, opset=17, output_path=target)
-            print("wrote", target)
-        except Exception as e:  # the custom ops of the attention model end up here
-            print("mediapipe_face: tf2onnx could not convert", source, ":", e)
+    """MediaPipe's face_detection_short_range.tflite and face_landmark_with_attention.tflite (in
+    the mediapipe wheel's, or the mediapipe repository's, mediapipe/modules/face_detection and
+    face_landmark folders) to ONNX with tflite_onnx.py (the TFLite names, shapes and order of
+    inputs and outputs are kept), each then checked: the detector against tf.lite.Interpreter,
+    the landmark model part by part (tflite_onnx.check_custom_model) since the interpreter lacks
+    MediaPipe's custom operators. Prints the largest differences."""
+    import tempfile
+
+    import tflite_onnx
+
+    detector = os.path.join(checkpoints, "face_detection_short_range.tflite")
+    landmarker = os.path.join(checkpoints, "face_landmark_with_attention.tflite")
+    faces = faces_image()
+    rng = np.random.default_rng(0)
+    if os.path.isfile(detector):
+        target = os.path.join(out, FACE_DETECTOR_ONNX)
+        tflite_onnx.convert(detector, target)
+        print("wrote", target)
+        face = cv2.resize(faces, (128, 128), interpolation=cv2.INTER_AREA) / 127.5 - 1
+        inputs = [face[None].astype(np.float32)] + [
+            rng.uniform(-1, 1, (1, 128, 128, 3)).astype(np.float32) for _ in range(4)]
+        for name, diff in tflite_onnx.check_standard_model(detector, target, inputs).items():
+            print(f"  {name}: max |onnx - tflite| = {diff:.3g} over {len(inputs)} inputs")
+    else:
+        print("mediapipe_face: no", detector, "- skipped", FACE_DETECTOR_ONNX)
+    if os.path.isfile(landmarker):
+        target = os.path.join(out, FACE_LANDMARK_ONNX)
+        tflite_onnx.convert(landmarker, target)
+        print("wrote", target)
+        h, w = faces.shape[:2]
+        face = cv2.resize(faces[:, : w // 2], (192, 192), interpolation=cv2.INTER_AREA) / 255.0
+        inputs = [face[None].astype(np.float32)] + [
+            rng.uniform(0, 1, (1, 192, 192, 3)).astype(np.float32) for _ in range(2)]
+        with tempfile.TemporaryDirectory() as work:
+            for name, diff in tflite_onnx.check_custom_model(landmarker, inputs, work).items():
+                print(f"  {name}: max |difference| = {diff:.3g} over {len(inputs)} inputs")
+    else:
+        print("mediapipe_face: no", landmarker, "- skipped", FACE_LANDMARK_ONNX)
 
 
 def reference(args):
+    if args.real_models:
+        reference_real_mediapipe(args.real_models, args.images)
+        return
     os.makedirs(OUT, exist_ok=True)
     reference_mlsd()
     reference_mediapipe_face()
 
 
+REAL_CHECK = "mediapipe-check"
+REAL_ARGS = (3, 50)  # max_faces, min_confidence of the real-model check
+
+
+def reference_real_mediapipe(models, images):
+    """For the engine's MediapipeFaceRealModelsTest (run by hand, -Dmediapipe.models=MODELS):
+    the NumPy port of FaceMesh with the exported ONNX files of MODELS/annotators/ on each image
+    of IMAGES, written to MODELS/mediapipe-check/ as <name>.png (the image), <name>.expected.png
+    (controlnet_aux's map, max_faces 3, min_confidence 50) and <name>.faces (how many faces)."""
+    import glob
+
+    import onnxruntime as ort
+
+    def network(name):
+        session = ort.InferenceSession(os.path.join(models, "annotators", name))
+        return lambda tensor: session.run(None, {session.get_inputs()[0].name: tensor})
+
+    detector, landmarker = network(FACE_DETECTOR_ONNX), network(FACE_LANDMARK_ONNX)
+    connections = face_mesh_connections()
+    out = os.path.join(models, REAL_CHECK)
+    os.makedirs(out, exist_ok=True)
+    for path in sorted(glob.glob(os.path.join(images, "*"))):
+        bgr = cv2.imread(path)
+        if bgr is None:
+            continue
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        name = os.path.splitext(os.path.basename(path))[0]
+        padded = np.pad(rgb, [[0, pad64(rgb.shape[0])], [0, pad64(rgb.shape[1])], [0, 0]],
+                        mode="edge")
+        faces = face_mesh(padded, detector, landmarker, REAL_ARGS[0], F(REAL_ARGS[1] / 100.0))
+        drawn = mediapipe_face_detect(rgb, detector, landmarker, *REAL_ARGS, connections)
+        save_png(os.path.join(out, name + ".png"), rgb)
+        save_png(os.path.join(out, name + ".expected.png"), drawn)
+        with open(os.path.join(out, name + ".faces"), "w") as f:
+            f.write(f"{len(faces)}\n")
+        print(name, rgb.shape[1], "x", rgb.shape[0], "faces", len(faces), "drawn pixels",
+              int(drawn.any(axis=2).sum()))
+
+
 def main():
+    def reference_arguments(parser):
+        parser.add_argument("--real-models", help="a models folder with the exported MediaPipe"
+                            " ONNX files: write the real-model check instead of the test data")
+        parser.add_argument("--images", help="with --real-models: a folder of images")
+
     annotator_tool.run(__doc__, export, reference,
-                       "folder with mlsd_large_512_fp32.pth and the MediaPipe .tflite files")
+                       "folder with mlsd_large_512_fp32.pth and the MediaPipe .tflite files",
+                       reference_arguments)
 
 
 if __name__ == "__main__":

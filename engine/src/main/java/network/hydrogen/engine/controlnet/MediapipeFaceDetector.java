@@ -20,13 +20,15 @@ import network.hydrogen.engine.image.OpenCvDraw;
  * the others drawn as controlnet_aux draws them: the face oval, eyes, eyebrows and lips as
  * two-pixel {@code cv2.line}s in their colours, the two pupils as 4x4 squares.
  *
- * <p>The networks are MediaPipe's models converted to ONNX by {@code tools/annotators/
- * mlsd_face.py} (tf2onnx): {@code annotators/face_detection_short_range.onnx}, one input {@code (1,
- * 128, 128, 3)} float32 NHWC RGB in [-1, 1], outputs {@code (1, 896, 16)} (box and six keypoints a
- * anchor) and {@code (1, 896, 1)} (score logits), told apart by their last dimension; and {@code
- * annotators/face_landmark_with_attention.onnx}, one input {@code (1, 192, 192, 3)} in [0, 1],
- * seven outputs in this order: the mesh (468 x 3), lips (80 x 2), left eye (71 x 2), right eye (71
- * x 2), left iris (5 x 2), right iris (5 x 2) in crop pixels, and the face flag logit.
+ * <p>The networks are MediaPipe's models converted to ONNX by {@code mlsd_face.py export} in {@code
+ * tools/annotators/} (its own TFLite converter, {@code tflite_onnx.py}, which also rewrites the
+ * landmark model's MediaPipe custom operators): {@code annotators/face_detection_short_range.onnx},
+ * one input {@code (1, 128, 128, 3)} float32 NHWC RGB in [-1, 1], outputs {@code (1, 896, 16)} (box
+ * and six keypoints per anchor) and {@code (1, 896, 1)} (score logits), told apart by their last
+ * dimension; and {@code annotators/face_landmark_with_attention.onnx}, one input {@code (1, 192,
+ * 192, 3)} in [0, 1], seven outputs in this order: the mesh (468 x 3), lips (80 x 2), left eye (71
+ * x 2), right eye (71 x 2), left iris (5 x 2), right iris (5 x 2) in crop pixels, and the face flag
+ * logit.
  *
  * <p>MediaPipe's graph steps around the networks are {@link FaceMesh}'s. mediapipe does not install
  * where the tests are made, so the reference is a NumPy port of those calculators; it runs at the
