@@ -277,7 +277,10 @@ class EngineCommandsTest {
         Files.readAllBytes(Path.of(plain.out().lines().findFirst().orElseThrow()));
     assertThat(controlled).isNotEqualTo(uncontrolled);
     assertThat(refused.exitCode()).isEqualTo(Hydrogen.EXIT_BAD_INPUT);
-    assertThat(refused.err()).contains("lineart_anime needs the annotator model netG.pth");
+    assertThat(refused.err())
+        .contains("annotators/netG.onnx")
+        .contains("is not in the models folder")
+        .contains("tools/annotators/");
   }
 
   @Test
