@@ -23,9 +23,9 @@ final class MemoryBudget {
 
   /**
    * Memory a resident pipeline needs per byte of fp32 weights: measured peaks are 1.2x at 256 px
-   * and 1.7x at 512 px on SD 1.5 (attention scores and VAE maps on top of the weights).
+   * and 2.6x at 512 px on SD 1.5 (attention scores and VAE maps on top of the weights).
    */
-  static final double RESIDENT_FACTOR = 1.7;
+  static final double RESIDENT_FACTOR = 2.6;
 
   private MemoryBudget() {}
 
